@@ -1,0 +1,1 @@
+"""Catalogue: care profiles, intensities, settings, arrangement types, tariffs and the public search."""

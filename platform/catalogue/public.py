@@ -1,0 +1,59 @@
+"""What other domains may use from the catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalogue.models import CareProfile
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    id: int
+    number: int
+    name: str
+    description: str
+    complexity: str
+    illustrative: bool
+
+    @property
+    def label(self) -> str:
+        return f"Profiel {self.number}: {self.name}"
+
+
+def _view(p: CareProfile) -> ProfileView:
+    assert p.id is not None
+    return ProfileView(p.id, p.number, p.name, p.description, p.complexity, p.illustrative)
+
+
+async def list_profiles(session: AsyncSession, region_id: int) -> list[ProfileView]:
+    rows = await session.execute(
+        select(CareProfile).where(CareProfile.region_id == region_id).order_by(CareProfile.number)  # type: ignore[arg-type]
+    )
+    return [_view(p) for p in rows.scalars()]
+
+
+async def profiles_by_id(session: AsyncSession, region_id: int, ids: list[int]) -> dict[int, ProfileView]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(CareProfile).where(CareProfile.region_id == region_id, CareProfile.id.in_(ids))  # type: ignore[union-attr]
+    )
+    return {p.id: _view(p) for p in rows.scalars() if p.id is not None}
+
+
+async def create_profile(
+    session: AsyncSession, *, region_id: int, number: int, name: str, description: str = "",
+    complexity: str = "low", illustrative: bool = False,
+) -> int:  # fmt: skip
+    profile = CareProfile(
+        region_id=region_id, number=number, name=name, description=description,
+        complexity=complexity, illustrative=illustrative,
+    )  # fmt: skip
+    session.add(profile)
+    await session.flush()
+    assert profile.id is not None
+    return profile.id

@@ -1,0 +1,1 @@
+"""Contracts: the open-house register (applications, admission, framework contracts, evidence)."""

@@ -1,0 +1,1 @@
+"""Invoicing: declarations, settlement runs, ledger, invoices, budgets (built in a later issue)."""

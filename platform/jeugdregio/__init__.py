@@ -1,0 +1,1 @@
+"""Jeugdregio: wiring and the thin shared base (settings, db, errors, security, audit, templating, pdf)."""

@@ -1,0 +1,47 @@
+"""Account wiring for the CLI: resolves region, municipality and provider by their public codes."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from contracts.public import provider_id_by_agb
+from jeugdregio.clock import utcnow
+from jeugdregio.db import make_engine, make_sessionmaker
+from jeugdregio.errors import ValidationFailed
+from jeugdregio.tables import Municipality, Region
+from jeugdregio.users import add_membership, create_user
+
+
+async def create_user_cli(
+    url: str, *, email: str, name: str, password: str, role: str, region: str,
+    municipality: str | None, provider_agb: str | None,
+) -> None:  # fmt: skip
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            region_row = (await session.execute(select(Region).where(Region.slug == region))).scalar_one_or_none()
+            if region_row is None or region_row.id is None:
+                raise ValidationFailed.single("region", f"Regio '{region}' bestaat niet.")
+            municipality_id = None
+            if municipality:
+                municipality_id = (
+                    await session.execute(
+                        select(Municipality.id).where(
+                            Municipality.region_id == region_row.id, Municipality.cbs_code == municipality
+                        )
+                    )
+                ).scalar_one_or_none()
+                if municipality_id is None:
+                    raise ValidationFailed.single("municipality", f"Gemeente met CBS-code {municipality} onbekend.")
+            provider_id = await provider_id_by_agb(session, region_row.id, provider_agb) if provider_agb else None
+            if provider_agb and provider_id is None:
+                raise ValidationFailed.single("provider", f"Aanbieder met AGB-code {provider_agb} onbekend.")
+            now = utcnow()
+            user = await create_user(session, email=email, name=name, password=password, now=now)
+            assert user.id is not None
+            await add_membership(
+                session, user_id=user.id, region_id=region_row.id, role=role, now=now,
+                municipality_id=municipality_id, provider_id=provider_id,
+            )  # fmt: skip
+    finally:
+        await engine.dispose()

@@ -1,0 +1,8 @@
+"""The models list: importing this registers every table on the shared metadata (Alembic, tests)."""
+
+from catalogue import models as catalogue_models
+from contracts import models as contracts_models
+from jeugdregio import tables
+from jeugdregio.db import metadata
+
+__all__ = ["catalogue_models", "contracts_models", "metadata", "tables"]

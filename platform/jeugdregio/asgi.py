@@ -1,0 +1,99 @@
+"""The app factory: Litestar wired with CSRF, allowed hosts, security headers, errors and every domain's routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+from sqlalchemy import select
+
+from jeugdregio import all_models  # noqa: F401  (registers every table)
+from jeugdregio.db import make_engine, make_sessionmaker
+from jeugdregio.settings import Settings, get_settings
+from jeugdregio.tables import Region
+from jeugdregio.templating import templates_dir
+from jeugdregio.web import add_security_headers, dependencies, handle_exception, principal_middleware
+
+log = logging.getLogger("jeugdregio")
+
+
+def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> Litestar:
+    from jeugdregio.routes import all_routes
+
+    settings = settings or get_settings()
+    url = database_url or settings.database_url
+    if not url:
+        raise RuntimeError("DATABASE_URL is not set (use `jeugdregio demo` for an embedded PostgreSQL)")
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await open_database(app, url)
+        yield
+        await close_database(app)
+
+    static = create_static_files_router(
+        path="/static", directories=[templates_dir() / "static"], opt={"exclude_from_csrf": True},
+        cache_control=None, include_in_schema=False,
+    )  # fmt: skip
+    return Litestar(
+        route_handlers=[*all_routes(), static],
+        lifespan=[lifespan],
+        dependencies=dependencies(),
+        middleware=[principal_middleware],
+        before_send=[add_security_headers],
+        exception_handlers={Exception: handle_exception},
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="jr_csrf",
+            cookie_secure=settings.cookie_secure,
+            cookie_httponly=True,
+            cookie_samesite="strict",
+            header_name="x-csrftoken",
+            # the JSON API accepts only Bearer tokens, never cookies, so it cannot be driven cross-site
+            exclude=["^/api/"],
+        ),
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.allowed_hosts, www_redirect=False),
+        openapi_config=OpenAPIConfig(
+            title="Jeugdregio API",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
+            ),
+            security=[{"bearer": []}],
+        ),
+        request_max_body_size=1_000_000,
+        debug=False,
+        logging_config=None,
+    )
+
+
+async def open_database(app: Litestar, url: str) -> None:
+    """Engine and sessionmaker on app.state (called by the lifespan; tests call it in their own loop)."""
+    engine = make_engine(url)
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    try:
+        async with app.state.sessionmaker() as session:
+            region = (await session.execute(select(Region).order_by(Region.id).limit(1))).scalar_one_or_none()  # type: ignore[arg-type]
+            app.state.region_name = region.name if region else "Jeugdregio"
+    except Exception:  # the app must start even while the database is briefly unreachable
+        log.warning("could not read the region at start-up")
+
+
+async def close_database(app: Litestar) -> None:
+    await app.state.engine.dispose()
+
+
+def app_from_env(**kwargs: Any) -> Litestar:
+    return create_app(**kwargs)

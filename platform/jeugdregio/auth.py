@@ -1,0 +1,218 @@
+"""Who is asking: principals from session cookies (pages) or Bearer tokens (API), guards, login and logout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jeugdregio import audit
+from jeugdregio.errors import Forbidden, RateLimited, ValidationFailed
+from jeugdregio.security import new_token, token_hash, verify_password
+from jeugdregio.settings import Settings
+from jeugdregio.tables import TEAM_ROLES, ApiToken, LoginAttempt, Membership, User, WebSession
+
+SESSION_COOKIE = "jr_session"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    membership_id: int
+    region_id: int
+    role: str
+    name: str
+    email: str
+    municipality_id: int | None = None
+    provider_id: int | None = None
+    application_id: int | None = None
+    via_token: bool = False
+    request_id: str = ""
+
+    @property
+    def is_team(self) -> bool:
+        return self.role in TEAM_ROLES
+
+    def actor(self, on_behalf_of: str = "") -> audit.Actor:
+        return audit.Actor(
+            user_id=self.user_id,
+            label=self.email + (" (API)" if self.via_token else ""),
+            role=self.role,
+            region_id=self.region_id,
+            on_behalf_of=on_behalf_of,
+            request_id=self.request_id,
+        )
+
+
+def _principal(user: User, m: Membership, *, via_token: bool, request_id: str) -> Principal:
+    assert user.id is not None and m.id is not None
+    return Principal(
+        user_id=user.id,
+        membership_id=m.id,
+        region_id=m.region_id,
+        role=m.role,
+        name=user.name,
+        email=user.email,
+        municipality_id=m.municipality_id,
+        provider_id=m.provider_id,
+        application_id=m.application_id,
+        via_token=via_token,
+        request_id=request_id,
+    )
+
+
+async def principal_from_session(
+    session: AsyncSession, cookie: str, *, now: datetime, request_id: str = ""
+) -> Principal | None:
+    row = (
+        await session.execute(
+            select(User, Membership)
+            .join(WebSession, WebSession.user_id == User.id)  # type: ignore[arg-type]
+            .join(Membership, Membership.id == WebSession.membership_id)  # type: ignore[arg-type]
+            .where(
+                WebSession.token_hash == token_hash(cookie),
+                WebSession.ended_at.is_(None),  # type: ignore[union-attr]
+                WebSession.expires_at > now,
+                User.active.is_(True),  # type: ignore[attr-defined]
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return _principal(row[0], row[1], via_token=False, request_id=request_id)
+
+
+async def principal_from_token(
+    session: AsyncSession, token: str, *, now: datetime, request_id: str = ""
+) -> Principal | None:
+    row = (
+        await session.execute(
+            select(User, Membership, ApiToken.id)
+            .join(Membership, Membership.user_id == User.id)  # type: ignore[arg-type]
+            .join(ApiToken, ApiToken.membership_id == Membership.id)  # type: ignore[arg-type]
+            .where(
+                ApiToken.token_hash == token_hash(token),
+                ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
+                User.active.is_(True),  # type: ignore[attr-defined]
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    await session.execute(update(ApiToken).where(ApiToken.id == row[2]).values(last_used_at=now))
+    return _principal(row[0], row[1], via_token=True, request_id=request_id)
+
+
+async def check_login_rate(session: AsyncSession, settings: Settings, *, email: str, ip: str, now: datetime) -> None:
+    """Too many failures for this e-mail address (from anywhere) or from this client address → refuse."""
+    since = now - timedelta(minutes=settings.login_window_minutes)
+    failures = select(func.count()).where(LoginAttempt.success.is_(False), LoginAttempt.at > since)  # type: ignore[attr-defined]
+    by_email = (await session.execute(failures.where(LoginAttempt.email == email))).scalar_one()
+    by_ip = (await session.execute(failures.where(LoginAttempt.ip == ip))).scalar_one()
+    if by_email >= settings.login_max_failures or by_ip >= settings.login_max_failures * 4:
+        raise RateLimited(
+            "Te veel mislukte inlogpogingen. Probeer het over een kwartier opnieuw.",
+            retry_after=settings.login_window_minutes * 60,
+        )
+
+
+async def login(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    ip: str,
+    now: datetime,
+    request_id: str = "",
+) -> tuple[str, Principal]:
+    """Verify the password and open a new server-side session (always a fresh id). Returns (cookie, principal)."""
+    email = email.strip().lower()
+    if not email or not password:
+        raise ValidationFailed.single("email", "Vul uw e-mailadres en wachtwoord in.")
+    await check_login_rate(session, settings, email=email, ip=ip, now=now)
+    user = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
+    ok = verify_password(user.password_hash if user else None, password) and user is not None and user.active
+    session.add(LoginAttempt(email=email, ip=ip, at=now, success=bool(ok)))
+    if not ok or user is None:
+        await session.flush()
+        raise ValidationFailed.single("email", "Het e-mailadres of wachtwoord klopt niet.")
+    membership = (
+        await session.execute(select(Membership).where(Membership.user_id == user.id).order_by(Membership.id))  # type: ignore[arg-type]
+    ).scalars().first()
+    if membership is None:
+        raise Forbidden("Dit account heeft (nog) geen rol in een regio.")
+    cookie = new_token()
+    session.add(
+        WebSession(
+            token_hash=token_hash(cookie),
+            user_id=user.id,  # type: ignore[arg-type]
+            membership_id=membership.id,  # type: ignore[arg-type]
+            created_at=now,
+            expires_at=now + timedelta(hours=settings.session_hours),
+        )
+    )
+    principal = _principal(user, membership, via_token=False, request_id=request_id)
+    await audit.record(session, principal.actor(), object_type="user", object_id=user.id, action="login", now=now)
+    return cookie, principal
+
+
+async def logout(session: AsyncSession, cookie: str, *, now: datetime) -> None:
+    await session.execute(
+        update(WebSession).where(WebSession.token_hash == token_hash(cookie)).values(ended_at=now)
+    )
+
+
+async def create_api_token(
+    session: AsyncSession, principal: Principal, *, name: str, now: datetime
+) -> tuple[str, ApiToken]:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed.single("name", "Geef het token een naam van 1 tot 100 tekens.")
+    token = "jr_" + new_token()
+    row = ApiToken(
+        region_id=principal.region_id,
+        membership_id=principal.membership_id,
+        name=name,
+        token_hash=token_hash(token),
+        prefix=token[:10],
+        created_at=now,
+        created_by=principal.user_id,
+    )
+    session.add(row)
+    await session.flush()
+    await audit.record(
+        session, principal.actor(), object_type="api_token", object_id=row.id, action="create",
+        now=now, summary={"naam": name},
+    )  # fmt: skip
+    return token, row
+
+
+def tokens_visible_to(principal: Principal) -> Any:
+    """Tokens of the principal's own organisation: a provider's tokens, or the principal's own."""
+    q = select(ApiToken).join(Membership, Membership.id == ApiToken.membership_id)  # type: ignore[arg-type]
+    q = q.where(ApiToken.region_id == principal.region_id)
+    if principal.provider_id is not None:
+        return q.where(Membership.provider_id == principal.provider_id)
+    return q.where(ApiToken.membership_id == principal.membership_id)
+
+
+async def list_api_tokens(session: AsyncSession, principal: Principal) -> list[ApiToken]:
+    q = tokens_visible_to(principal).order_by(ApiToken.id.desc())  # type: ignore[union-attr]
+    return list((await session.execute(q)).scalars())
+
+
+async def revoke_api_token(session: AsyncSession, principal: Principal, token_id: int, *, now: datetime) -> None:
+    from jeugdregio.errors import NotFound
+
+    row = (await session.execute(tokens_visible_to(principal).where(ApiToken.id == token_id))).scalar_one_or_none()
+    if row is None:
+        raise NotFound()
+    if row.revoked_at is None:
+        row.revoked_at = now
+        await audit.record(
+            session, principal.actor(), object_type="api_token", object_id=token_id, action="revoke", now=now
+        )

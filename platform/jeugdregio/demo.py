@@ -1,0 +1,152 @@
+"""Demo data with a fixed seed: the region West-Brabant West, its nine municipalities, ten care profiles,
+the register (about 150 fictional providers, applications in every state) and a user for every role."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalogue.public import create_profile
+from contracts.public import seed_region_register
+from jeugdregio.clock import utcnow
+from jeugdregio.db import make_engine, make_sessionmaker
+from jeugdregio.security import hash_password
+from jeugdregio.tables import Municipality, Region
+from jeugdregio.users import add_membership, create_user
+
+DEMO_PASSWORD = "demo-wachtwoord-2026"  # noqa: S105 - printed by `jeugdregio demo`, demo data only
+
+MUNICIPALITIES = [
+    ("0748", "Bergen op Zoom"), ("0777", "Etten-Leur"), ("1655", "Halderberge"), ("1709", "Moerdijk"),
+    ("1674", "Roosendaal"), ("0840", "Rucphen"), ("0851", "Steenbergen"), ("0873", "Woensdrecht"),
+    ("0879", "Zundert"),
+]  # fmt: skip
+
+# Profiles 1 and 2 as published by West-Brabant West; 3–10 are illustrative names (labelled in the data).
+PROFILES = [
+    (1, "Psychosociale problemen en een verstoorde relatie tussen ouders",
+     "Voor jeugdigen met psychosociale problemen terwijl de ouders een verstoorde relatie hebben, vaak na een "
+     "vechtscheiding. De hulp richt zich op het hele gezin.", "low", False),
+    (2, "Versterken van specifieke opvoedvaardigheden",
+     "Voor ouders van kinderen met ontwikkelings- of gedragsproblemen die hun opvoedvaardigheden willen versterken.",
+     "low", False),
+    (3, "Lichte ontwikkelingsvragen (illustratief)", "Voor kinderen met lichte vragen over hun ontwikkeling.", "low", True),
+    (4, "Ernstige gedragsproblemen (illustratief)", "Voor jeugdigen met ernstige gedragsproblemen thuis of op school.", "low", True),
+    (5, "Angst- en stemmingsklachten (illustratief)", "Voor jeugdigen met angst, somberheid of andere psychische klachten.", "low", True),
+    (6, "Verslaving en risicogedrag (illustratief)", "Voor jeugdigen met verslavingsproblemen of ernstig risicogedrag.", "low", True),
+    (7, "Licht verstandelijke beperking (illustratief)", "Voor jeugdigen met een licht verstandelijke beperking en hun gezin.", "low", True),
+    (8, "Ernstige psychiatrische problematiek (illustratief)", "Voor jeugdigen met ernstige psychiatrische problemen.", "low", True),
+    (9, "Meervoudige complexe problemen (illustratief)", "Voor gezinnen met problemen op meerdere gebieden tegelijk; "
+     "hulp door een combinatie van aanbieders.", "high", True),
+    (10, "Veiligheid en bescherming (illustratief)", "Voor jeugdigen van wie de veiligheid in het geding is.", "high", True),
+]  # fmt: skip
+
+
+@dataclass
+class DemoContext:
+    region_id: int
+    municipality_ids: dict[str, int]
+    profile_ids: dict[int, int]
+    team_user_id: int = 0
+    rng: random.Random = field(default_factory=lambda: random.Random(2026))
+    password_hash: str = ""
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role label, email, where)
+
+
+async def ensure_demo(url: str, *, seed: int = 2026) -> bool:
+    """Seed the demo region unless it exists. Returns True when it created data."""
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            if (await session.execute(select(Region.id).where(Region.slug == "wbw"))).first():
+                return False
+            await seed_demo(session, seed=seed)
+            await session.commit()
+            return True
+    finally:
+        await engine.dispose()
+
+
+async def seed_demo(session: AsyncSession, *, seed: int = 2026) -> DemoContext:
+    now = utcnow()
+    region = Region(
+        slug="wbw", name="West-Brabant West", admission_mode="open",
+        letterhead_address="Regionaal inkoopteam Jeugd West-Brabant West · Postbus 0000 · 4700 AA Roosendaal",
+        contact_email="inkoop@wbw.jeugdregio.example", created_at=now,
+    )  # fmt: skip
+    session.add(region)
+    await session.flush()
+    assert region.id is not None
+    municipality_ids: dict[str, int] = {}
+    for code, name in MUNICIPALITIES:
+        m = Municipality(region_id=region.id, cbs_code=code, name=name)
+        session.add(m)
+        await session.flush()
+        assert m.id is not None
+        municipality_ids[code] = m.id
+    profile_ids = {}
+    for number, name, description, complexity, illustrative in PROFILES:
+        profile_ids[number] = await create_profile(
+            session, region_id=region.id, number=number, name=name, description=description,
+            complexity=complexity, illustrative=illustrative,
+        )  # fmt: skip
+    await seed_region_register(session, region.id)
+    ctx = DemoContext(region.id, municipality_ids, profile_ids, rng=random.Random(seed))
+    ctx.password_hash = hash_password(DEMO_PASSWORD)
+    await _seed_people(session, ctx)
+    from contracts.demo import seed_register
+
+    await seed_register(session, ctx, now=now)
+    return ctx
+
+
+async def demo_user(session: AsyncSession, ctx: DemoContext, *, email: str, name: str, role: str, where: str,
+                    **binding: int | None) -> int:  # fmt: skip
+    now = utcnow()
+    user = await create_user(session, email=email, name=name, password="", password_hash=ctx.password_hash, now=now)
+    assert user.id is not None
+    await add_membership(session, user_id=user.id, region_id=ctx.region_id, role=role, now=now, **binding)
+    ctx.logins.append((role, email, where))
+    return user.id
+
+
+async def _seed_people(session: AsyncSession, ctx: DemoContext) -> None:
+    ctx.team_user_id = await demo_user(
+        session, ctx, email="beheer@wbw.example", name="Anne de Beheerder", role="team_admin", where="/team"
+    )
+    await demo_user(session, ctx, email="contract@wbw.example", name="Karim Contractmanager",
+                    role="team_contracts", where="/team")  # fmt: skip
+    await demo_user(session, ctx, email="financien@wbw.example", name="Fleur Financiën", role="team_finance",
+                    where="/team")  # fmt: skip
+    await demo_user(session, ctx, email="kwaliteit@wbw.example", name="Quinten Kwaliteit", role="team_quality",
+                    where="/team")  # fmt: skip
+    await demo_user(session, ctx, email="gemeente@roosendaal.example", name="Gijs Gemeente", role="municipality",
+                    where="/register", municipality_id=ctx.municipality_ids["1674"])  # fmt: skip
+    await demo_user(session, ctx, email="verwijzer@wbw.example", name="Vera Verwijzer", role="referrer",
+                    where="/register")  # fmt: skip
+
+
+def print_logins(host: str, port: int, logins: list[tuple[str, str, str]] | None = None) -> None:
+    from jeugdregio.templating import role_label
+
+    base = f"http://{host}:{port}"
+    rows = logins or DEFAULT_LOGINS
+    print(f"\nJeugdregio draait op {base}  (stoppen: Ctrl-C)\nWachtwoord voor alle demo-accounts: {DEMO_PASSWORD}\n")
+    for role, email, where in rows:
+        print(f"  {role_label(role):34} {email:34} {base}{where}")
+    print(f"\n  Openbaar: {base}/aanmelden  ·  API-beschrijving: {base}/schema\n", flush=True)
+
+
+DEFAULT_LOGINS = [
+    ("team_admin", "beheer@wbw.example", "/team"),
+    ("team_contracts", "contract@wbw.example", "/team"),
+    ("team_finance", "financien@wbw.example", "/team"),
+    ("team_quality", "kwaliteit@wbw.example", "/team"),
+    ("municipality", "gemeente@roosendaal.example", "/register"),
+    ("referrer", "verwijzer@wbw.example", "/register"),
+    ("provider", "aanbieder@demo.example", "/portaal"),
+    ("applicant", "aanvrager@demo.example", "/mijn-aanmelding"),
+]

@@ -1,0 +1,12 @@
+"""The routes list: every domain's handlers, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def all_routes() -> list[Any]:
+    from contracts.routes import ROUTES as contracts_routes
+    from jeugdregio.pages import ROUTES as base_routes
+
+    return [*base_routes, *contracts_routes]

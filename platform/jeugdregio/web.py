@@ -1,0 +1,341 @@
+"""The web edge shared by all domains: DB session per request, principal lookup, guards, security headers,
+one error mapper (HTML for browsers, Problem Details for the API), and page rendering."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote, unquote
+
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, State
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+from litestar.response import Redirect
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.utils.scope.state import ScopeState
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jeugdregio.auth import SESSION_COOKIE, Principal, principal_from_session, principal_from_token
+from jeugdregio.clock import utcnow
+from jeugdregio.db import is_unavailable
+from jeugdregio.errors import DomainError, RateLimited, ValidationFailed
+from jeugdregio.settings import get_settings
+from jeugdregio.tables import TEAM_ROLES
+from jeugdregio.templating import render_template
+
+log = logging.getLogger("jeugdregio.web")
+
+FLASH_COOKIE = "jr_flash"
+API_PREFIX = "/api/"
+
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+def request_id_of(scope: Scope) -> str:
+    state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    rid = state.get("request_id")
+    if not rid:
+        rid = secrets.token_hex(8)
+        state["request_id"] = rid
+    return str(rid)
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """App-level before_send: every response, errors and 404s included, carries the security headers."""
+    if message["type"] != "http.response.start":
+        return
+    headers = list(message.get("headers", []))
+    present = {k.lower() for k, _ in headers}
+    for name, value in SECURITY_HEADERS:
+        if name not in present:
+            headers.append((name, value))
+    if b"cache-control" not in present:
+        # pages may show personal data: never store them; static files set their own caching
+        headers.append((b"cache-control", b"no-store"))
+    headers.append((b"x-request-id", request_id_of(scope).encode()))
+    message["headers"] = headers  # type: ignore[typeddict-unknown-key]
+
+
+def is_api(path: str) -> bool:
+    return path.startswith(API_PREFIX)
+
+
+def principal_middleware(app: ASGIApp) -> ASGIApp:
+    """Resolves the principal: Bearer tokens on /api/ (cookies are ignored there), the session cookie elsewhere."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        principal: Principal | None = None
+        rid = request_id_of(scope)
+        headers = dict(scope["headers"])
+        maker = scope["litestar_app"].state.sessionmaker
+        if is_api(scope["path"]):
+            auth = headers.get(b"authorization", b"").decode("latin-1")
+            if auth.lower().startswith("bearer "):
+                async with maker() as session:
+                    principal = await principal_from_token(session, auth[7:].strip(), now=utcnow(), request_id=rid)
+                    await session.commit()
+                if principal is None:
+                    raise NotAuthorizedException("Ongeldig of ingetrokken API-token.")
+        else:
+            cookie = _cookie(headers.get(b"cookie", b"").decode("latin-1"), SESSION_COOKIE)
+            if cookie:
+                async with maker() as session:
+                    principal = await principal_from_session(session, cookie, now=utcnow(), request_id=rid)
+        scope["user"] = principal
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name and value:
+            return value
+    return None
+
+
+async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
+    """Request-scoped session: committed before the response is sent; rolled back when the handler raised."""
+    async with state.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+def provide_principal(request: Request[Any, Any, Any]) -> Principal | None:
+    return request.scope.get("user")  # type: ignore[return-value]
+
+
+# ---- guards --------------------------------------------------------------------------------------------
+
+
+class NotAuthenticated(NotAuthorizedException):
+    pass
+
+
+def _current(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    principal = connection.scope.get("user")
+    if principal is None:
+        raise NotAuthenticated("Log in om deze pagina te zien.")
+    return principal  # type: ignore[return-value]
+
+
+def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    _current(connection)
+
+
+def requires_roles(*roles: str) -> Any:
+    allowed = set(roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if _current(connection).role not in allowed:
+            raise PermissionDeniedException("U heeft geen toegang tot deze functie.")
+
+    guard.__name__ = "requires_" + "_or_".join(sorted(allowed))
+    guard.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]
+    return guard
+
+
+requires_team = requires_roles(*TEAM_ROLES)
+requires_team_contracts = requires_roles("team_admin", "team_contracts")
+requires_provider = requires_roles("provider")
+requires_applicant = requires_roles("applicant")
+
+
+# ---- pages ---------------------------------------------------------------------------------------------
+
+
+def csrf_token(request: Request[Any, Any, Any]) -> str:
+    return ScopeState.from_scope(request.scope).csrf_token or ""  # type: ignore[return-value]
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response[str]:
+    flash = request.cookies.get(FLASH_COOKIE)
+    context.setdefault("errors", {})
+    context.setdefault("form", {})
+    html = render_template(
+        template,
+        request=request,
+        principal=request.scope.get("user"),
+        csrf_token=csrf_token(request),
+        flash=unquote(flash) if flash else None,
+        region_name=request.app.state.get("region_name", "Jeugdregio"),
+        **context,
+    )
+    response: Response[str] = Response(html, media_type="text/html; charset=utf-8", status_code=status_code)
+    if flash:
+        response.delete_cookie(FLASH_COOKIE)
+    return response
+
+
+def redirect(path: str, flash: str | None = None) -> Redirect:
+    """POST → 303 redirect, with an optional one-time message shown on the next page."""
+    response = Redirect(path, status_code=303)
+    if flash:
+        response.set_cookie(
+            Cookie(
+                key=FLASH_COOKIE, value=quote(flash), httponly=True, samesite="lax",
+                secure=get_settings().cookie_secure, path="/", max_age=60,
+            )
+        )  # fmt: skip
+    return response
+
+
+def form_errors(exc: ValidationFailed) -> dict[str, str]:
+    return exc.by_field()
+
+
+def client_ip(scope: Scope) -> str:
+    """The client address; X-Forwarded-For is believed only when the peer is a configured trusted proxy."""
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    trusted = get_settings().trusted_proxies
+    if peer in trusted:
+        forwarded = dict(scope["headers"]).get(b"x-forwarded-for", b"").decode("latin-1")
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        for hop in reversed(hops):
+            if hop not in trusted:
+                return hop
+    return str(peer)
+
+
+# ---- the one error mapper ------------------------------------------------------------------------------
+
+
+def _problem(status: int, title: str, detail: str, request: Request[Any, Any, Any], **extra: Any) -> Response[Any]:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    body["request_id"] = request_id_of(request.scope)
+    return Response(body, status_code=status, media_type="application/problem+json")
+
+
+def _error_page(status: int, title: str, detail: str, request: Request[Any, Any, Any], **extra: Any) -> Response[Any]:
+    try:
+        html = render_template(
+            "errors/error.html",
+            request=request,
+            principal=request.scope.get("user"),
+            csrf_token=csrf_token(request),
+            flash=None,
+            region_name="Jeugdregio",
+            status=status,
+            title=title,
+            detail=detail,
+            request_id=request_id_of(request.scope),
+            **extra,
+        )
+    except Exception:  # the error page itself must never fail
+        log.exception("error page failed")
+        html = f"<!doctype html><title>{status}</title><h1>Fout {status}</h1>"
+    return Response(html, status_code=status, media_type="text/html; charset=utf-8")
+
+
+def _wants_json(request: Request[Any, Any, Any]) -> bool:
+    if is_api(request.url.path):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+HTTP_TITLES = {
+    400: "Ongeldig verzoek",
+    401: "Niet ingelogd",
+    403: "Geen toegang",
+    404: "Niet gevonden",
+    405: "Methode niet toegestaan",
+    409: "Conflict",
+    410: "Niet meer geldig",
+    413: "Bestand te groot",
+    415: "Bestandstype niet toegestaan",
+    422: "Controleer de invoer",
+    429: "Te veel verzoeken",
+    503: "Tijdelijk niet beschikbaar",
+}
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Map every error to one response shape. Unexpected errors: 500 with a request id, logged once."""
+    json = _wants_json(request)
+    respond = _problem if json else _error_page
+    headers: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    if isinstance(exc, NotAuthenticated) and not json:
+        return Redirect("/inloggen?volgende=" + quote(request.url.path), status_code=303)
+    if isinstance(exc, DomainError):
+        status, title, detail = exc.status_code, exc.title, exc.message
+        if isinstance(exc, ValidationFailed):
+            extra["errors"] = [e.as_dict() for e in exc.errors]
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after)
+    elif isinstance(exc, HTTPException):
+        status = exc.status_code
+        title = HTTP_TITLES.get(status, "Fout")
+        detail = _dutch_detail(status, str(exc.detail))
+        if status == 401 and json:
+            headers["WWW-Authenticate"] = "Bearer"
+    elif is_unavailable(exc):
+        log.warning("database unavailable: %s", type(exc).__name__)
+        status, title = 503, HTTP_TITLES[503]
+        detail = "De database is even niet bereikbaar. Probeer het over enkele seconden opnieuw."
+        headers["Retry-After"] = "5"
+    else:
+        log.exception("unexpected error (request %s)", request_id_of(request.scope))
+        status, title = 500, "Er ging iets mis"
+        detail = "Er ging iets mis aan onze kant. Noem het verzoeknummer als u contact opneemt."
+    response = respond(status, title, detail, request, **extra)
+    response.headers.update(headers)
+    return response
+
+
+def _dutch_detail(status: int, detail: str) -> str:
+    if status == 403 and "CSRF" in detail:
+        return (
+            "Het formulier is verlopen of niet geldig (CSRF-controle). "
+            "Laad de pagina opnieuw en probeer het nog eens."
+        )
+    if status == 404:
+        return "Deze pagina bestaat niet of u heeft er geen toegang toe."
+    if status == 413:
+        return "Het verzoek is te groot. Bestanden mogen maximaal 10 MB zijn."
+    if status == 400 and "host" in detail.lower():
+        return "Onbekende host."
+    if (detail and any(ch in detail for ch in "éëèà")) or detail.startswith(("Log in", "U heeft", "Ongeldig")):
+        return detail
+    return HTTP_TITLES.get(status, "Fout") + "."
+
+
+def dependencies() -> dict[str, Any]:
+    from litestar.di import Provide
+
+    return {
+        "db": Provide(provide_db),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }

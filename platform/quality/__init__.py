@@ -1,0 +1,1 @@
+"""Quality: outcomes, ratings, indicators, dashboards, publication rules (built in a later issue)."""
