@@ -20,8 +20,13 @@ def main() -> None:
     from jeugdregio.embedded import EmbeddedPostgres
     from jeugdregio.migrate import alembic_config
 
-    for old in (ROOT / "migrations" / "versions").glob("*_0001_*.py"):
+    versions = ROOT / "migrations" / "versions"
+    for old in versions.glob("*_0001_*.py"):
         old.unlink()
+    parked = Path(tempfile.mkdtemp(prefix="jr-parked-"))
+    later = [p for p in versions.glob("*.py")]
+    for path in later:  # the hand-written migrations after 0001 wait outside while 0001 is generated
+        path.rename(parked / path.name)
     server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="jr-regen-")) / "pg")
     server.start()
     try:
@@ -30,6 +35,8 @@ def main() -> None:
         command.revision(cfg, message="initial schema", autogenerate=True, rev_id="0001")
     finally:
         server.stop()
+        for path in later:
+            (parked / path.name).rename(path)
     for new in (ROOT / "migrations" / "versions").glob("*_0001_*.py"):
         fixed = new.with_name("2026_11_23_0001_initial_schema.py")
         new.rename(fixed)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:59:26.093408
+Create Date: 2026-11-23 17:02:13.350688
 """
 
 from collections.abc import Sequence
@@ -194,9 +194,11 @@ def upgrade() -> None:
     sa.Column('decision_letter_id', sa.Integer(), nullable=True),
     sa.Column('provider_id', sa.Integer(), nullable=True),
     sa.Column('previous_application_id', sa.Integer(), nullable=True),
+    sa.Column('applicant_user_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("agb ~ '^[0-9]{8}$'", name=op.f('ck_contracts_application_agb_8_digits')),
     sa.CheckConstraint("kvk ~ '^[0-9]{8}$'", name=op.f('ck_contracts_application_kvk_8_digits')),
     sa.CheckConstraint("status IN ('submitted','in_review','info_requested','admitted','rejected','withdrawn')", name=op.f('ck_contracts_application_status_known')),
+    sa.ForeignKeyConstraint(['applicant_user_id'], ['jeugdregio_user.id'], name=op.f('fk_contracts_application_applicant_user_id_jeugdregio_user')),
     sa.ForeignKeyConstraint(['decision_letter_id'], ['jeugdregio_document.id'], name=op.f('fk_contracts_application_decision_letter_id_jeugdregio_document')),
     sa.ForeignKeyConstraint(['previous_application_id'], ['contracts_application.id'], name=op.f('fk_contracts_application_previous_application_id_contracts_application')),
     sa.ForeignKeyConstraint(['provider_id'], ['contracts_provider.id'], name=op.f('fk_contracts_application_provider_id_contracts_provider')),
@@ -204,6 +206,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts_application')),
     sa.UniqueConstraint('region_id', 'reference', name=op.f('uq_contracts_application_region_id_reference'))
     )
+    op.create_index(op.f('ix_contracts_application_applicant_user_id'), 'contracts_application', ['applicant_user_id'], unique=False)
     op.create_index('ix_contracts_application_region_status', 'contracts_application', ['region_id', 'status'], unique=False)
     op.create_table('contracts_framework_contract',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -448,6 +451,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_contracts_framework_contract_provider_id'), table_name='contracts_framework_contract')
     op.drop_table('contracts_framework_contract')
     op.drop_index('ix_contracts_application_region_status', table_name='contracts_application')
+    op.drop_index(op.f('ix_contracts_application_applicant_user_id'), table_name='contracts_application')
     op.drop_table('contracts_application')
     op.drop_index('ix_jeugdregio_outbox_pending', table_name='jeugdregio_outbox_message')
     op.drop_index(op.f('ix_jeugdregio_outbox_message_region_id'), table_name='jeugdregio_outbox_message')

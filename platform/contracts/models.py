@@ -77,6 +77,7 @@ class Application(SQLModel, table=True):
     decision_letter_id: int | None = Field(default=None, foreign_key="jeugdregio_document.id")
     provider_id: int | None = Field(default=None, foreign_key="contracts_provider.id")
     previous_application_id: int | None = Field(default=None, foreign_key="contracts_application.id")
+    applicant_user_id: int | None = Field(default=None, foreign_key="jeugdregio_user.id", index=True)
 
 
 class ApplicationProfile(SQLModel, table=True):

@@ -1,0 +1,62 @@
+"""Row scoping for the register: every read goes through one of these `*_visible_to(principal)` builders.
+
+Team roles see their region; an applicant its own applications; a provider its own organisation;
+municipalities and referrers see the register of admitted providers (no applications, no evidence)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import false, or_, select
+from sqlmodel import col
+
+from contracts.models import Application, Evidence, FrameworkContract, Provider
+from jeugdregio.auth import Principal
+
+
+def applications_visible_to(principal: Principal) -> Any:
+    q = select(Application).where(Application.region_id == principal.region_id)
+    if principal.is_team:
+        return q
+    if principal.role == "applicant":
+        return q.where(Application.applicant_user_id == principal.user_id)
+    if principal.role == "provider" and principal.provider_id is not None:
+        return q.where(
+            or_(Application.provider_id == principal.provider_id, Application.applicant_user_id == principal.user_id)
+        )
+    return q.where(false())
+
+
+def providers_visible_to(principal: Principal) -> Any:
+    q = select(Provider).where(Provider.region_id == principal.region_id)
+    if principal.is_team or principal.role in ("municipality", "referrer"):
+        return q
+    if principal.role == "provider" and principal.provider_id is not None:
+        return q.where(Provider.id == principal.provider_id)
+    return q.where(false())
+
+
+def contracts_visible_to(principal: Principal) -> Any:
+    q = select(FrameworkContract).where(FrameworkContract.region_id == principal.region_id)
+    if principal.is_team or principal.role in ("municipality", "referrer"):
+        return q
+    if principal.role == "provider" and principal.provider_id is not None:
+        return q.where(FrameworkContract.provider_id == principal.provider_id)
+    return q.where(false())
+
+
+def evidence_visible_to(principal: Principal) -> Any:
+    """Evidence documents: the team, the provider itself, the applicant for its own application."""
+    q = select(Evidence).where(Evidence.region_id == principal.region_id)
+    if principal.is_team:
+        return q
+    own_applications = select(Application.id).where(
+        Application.region_id == principal.region_id, Application.applicant_user_id == principal.user_id
+    )
+    if principal.role == "provider" and principal.provider_id is not None:
+        return q.where(
+            or_(Evidence.provider_id == principal.provider_id, col(Evidence.application_id).in_(own_applications))
+        )
+    if principal.role == "applicant":
+        return q.where(col(Evidence.application_id).in_(own_applications))
+    return q.where(false())
