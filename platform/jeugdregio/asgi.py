@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar
-from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -21,7 +20,13 @@ from jeugdregio.db import make_engine, make_sessionmaker
 from jeugdregio.settings import Settings, get_settings
 from jeugdregio.tables import Region
 from jeugdregio.templating import templates_dir
-from jeugdregio.web import add_security_headers, dependencies, handle_exception, principal_middleware
+from jeugdregio.web import (
+    add_security_headers,
+    allowed_hosts_middleware,
+    dependencies,
+    handle_exception,
+    principal_middleware,
+)
 
 log = logging.getLogger("jeugdregio")
 
@@ -48,7 +53,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         route_handlers=[*all_routes(), static],
         lifespan=[lifespan],
         dependencies=dependencies(),
-        middleware=[principal_middleware],
+        middleware=[allowed_hosts_middleware, principal_middleware],
         before_send=[add_security_headers],
         exception_handlers={Exception: handle_exception},
         csrf_config=CSRFConfig(
@@ -61,7 +66,6 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             # the JSON API accepts only Bearer tokens, never cookies, so it cannot be driven cross-site
             exclude=["^/api/"],
         ),
-        allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.allowed_hosts, www_redirect=False),
         openapi_config=OpenAPIConfig(
             title="Jeugdregio API",
             version="1.0.0",

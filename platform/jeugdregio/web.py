@@ -76,6 +76,25 @@ def is_api(path: str) -> bool:
     return path.startswith(API_PREFIX)
 
 
+class UnknownHost(HTTPException):
+    status_code = 400
+
+
+def allowed_hosts_middleware(app: ASGIApp) -> ASGIApp:
+    """Refuse requests whose Host (port ignored) is not configured. Never a wildcard."""
+    allowed = {h.lower() for h in get_settings().allowed_hosts}
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1").lower()
+            name = host[1:].split("]")[0] if host.startswith("[") else host.rsplit(":", 1)[0] if ":" in host else host
+            if name not in allowed:
+                raise UnknownHost("Onbekende host.")
+        await app(scope, receive, send)
+
+    return middleware
+
+
 def principal_middleware(app: ASGIApp) -> ASGIApp:
     """Resolves the principal: Bearer tokens on /api/ (cookies are ignored there), the session cookie elsewhere."""
 
