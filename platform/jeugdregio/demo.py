@@ -98,8 +98,15 @@ async def seed_demo(session: AsyncSession, *, seed: int = 2026) -> DemoContext:
     ctx.password_hash = hash_password(DEMO_PASSWORD)
     await _seed_people(session, ctx)
     from contracts.demo import seed_register
+    from contracts.public import link_applicant
 
-    await seed_register(session, ctx, now=now)
+    provider_id, application_id = await seed_register(session, ctx, now=now)
+    await demo_user(session, ctx, email="aanbieder@demo.example", name="Pim Aanbieder", role="provider",
+                    where="/portaal", provider_id=provider_id)  # fmt: skip
+    if application_id is not None:
+        user_id = await demo_user(session, ctx, email="aanvrager@demo.example", name="Ada Aanvrager",
+                                  role="applicant", where="/mijn-aanmelding", application_id=application_id)  # fmt: skip
+        await link_applicant(session, application_id, user_id)
     return ctx
 
 

@@ -168,3 +168,28 @@ async def test_migrations_down_to_base_and_up_again(db_url) -> None:
     await check.close()
     assert left == []
     migrate.upgrade(url)
+
+
+async def test_database_unavailable_gives_503_with_retry_after_not_500() -> None:
+    import httpx
+
+    from jeugdregio.asgi import close_database, create_app, open_database
+
+    with __import__("socket").socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    url = f"postgresql+asyncpg://nobody:x@127.0.0.1:{closed_port}/nowhere"
+    app = create_app(database_url=url)
+    await open_database(app, url)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver.local") as c:
+            page = await c.get("/inloggen", headers={"cookie": "jr_session=abc"})
+            assert page.status_code == 503
+            assert page.headers["retry-after"]
+            assert "niet bereikbaar" in page.text
+            api = await c.get("/api/v1/me", headers={"authorization": "Bearer jr_x"})
+            assert api.status_code == 503
+            assert api.json()["status"] == 503
+    finally:
+        await close_database(app)
