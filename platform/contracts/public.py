@@ -19,3 +19,12 @@ async def seed_region_register(session: AsyncSession, region_id: int) -> int:
     from contracts.defaults import seed_default_requirements
 
     return await seed_default_requirements(session, region_id)
+
+
+async def link_applicant(session: AsyncSession, application_id: int, user_id: int) -> None:
+    """Record which account follows an application (used when an account is made for an existing one)."""
+    from sqlalchemy import update
+
+    from contracts.models import Application
+
+    await session.execute(update(Application).where(Application.id == application_id).values(applicant_user_id=user_id))
