@@ -163,14 +163,18 @@ def _current(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal  # type: ignore[return-value]
 
 
-def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Any logged-in principal. Guards are async so Litestar does not push them to a thread pool."""
     _current(connection)
+
+
+requires_login.allowed_roles = None  # type: ignore[attr-defined]  # None: every logged-in role
 
 
 def requires_roles(*roles: str) -> Any:
     allowed = set(roles)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if _current(connection).role not in allowed:
             raise PermissionDeniedException("U heeft geen toegang tot deze functie.")
 
