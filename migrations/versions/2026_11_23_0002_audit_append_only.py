@@ -1,4 +1,4 @@
-"""Audit events are append-only; extensions used by later modules.
+"""Audit events are append-only: a trigger refuses UPDATE, DELETE and TRUNCATE.
 
 Revision ID: 0002
 Revises: 0001

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.defaults import DEFAULT_PROFILES
 from catalogue.models import CareProfile
+
+__all__ = ["DEFAULT_PROFILES", "ProfileView", "create_profile", "list_profiles", "profiles_by_id"]
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,12 @@ async def _evidence(session: AsyncSession, ctx: Any, rng: random.Random, app: Ap
             valid_until = None
         elif spread:  # a realistic spread: most valid, some expiring within 30 days, a few expired
             roll = rng.random()
-            offset = rng.randint(-25, -1) if roll < 0.04 else rng.randint(0, 29) if roll < 0.12 else rng.randint(31, 700)
+            if roll < 0.04:
+                offset = rng.randint(-25, -1)
+            elif roll < 0.12:
+                offset = rng.randint(0, 29)
+            else:
+                offset = rng.randint(31, 700)
             valid_until = day + timedelta(days=offset)
         else:
             valid_until = add_months(day, r.validity_months)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from contracts.public import provider_id_by_agb
+from catalogue.public import DEFAULT_PROFILES, create_profile
+from contracts.public import provider_id_by_agb, seed_region_register
 from jeugdregio.clock import utcnow
 from jeugdregio.db import make_engine, make_sessionmaker
 from jeugdregio.errors import ValidationFailed
+from jeugdregio.rules_region import parse_municipalities
 from jeugdregio.tables import Municipality, Region
 from jeugdregio.users import add_membership, create_user
 
@@ -43,5 +45,34 @@ async def create_user_cli(
                 session, user_id=user.id, region_id=region_row.id, role=role, now=now,
                 municipality_id=municipality_id, provider_id=provider_id,
             )  # fmt: skip
+    finally:
+        await engine.dispose()
+
+
+async def create_region_cli(
+    url: str, *, slug: str, name: str, municipalities: list[str], admission_mode: str, letterhead: str,
+) -> None:  # fmt: skip
+    """A new tenant: region, member municipalities (CODE:Name), default requirements and care profiles."""
+    pairs = parse_municipalities(municipalities)
+    if admission_mode not in ("open", "windows"):
+        raise ValidationFailed.single("admission_mode", "Kies 'open' (hele jaar) of 'windows' (toetredingsvensters).")
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            if (await session.execute(select(Region.id).where(Region.slug == slug))).first():
+                raise ValidationFailed.single("slug", f"Regio '{slug}' bestaat al.")
+            region = Region(slug=slug, name=name, admission_mode=admission_mode, letterhead_address=letterhead,
+                            created_at=utcnow())  # fmt: skip
+            session.add(region)
+            await session.flush()
+            assert region.id is not None
+            for code, municipality in pairs:
+                session.add(Municipality(region_id=region.id, cbs_code=code, name=municipality))
+            for number, title, description, complexity, illustrative in DEFAULT_PROFILES:
+                await create_profile(
+                    session, region_id=region.id, number=number, name=title, description=description,
+                    complexity=complexity, illustrative=illustrative,
+                )  # fmt: skip
+            await seed_region_register(session, region.id)
     finally:
         await engine.dispose()

@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
 
     static = create_static_files_router(
         path="/static", directories=[templates_dir() / "static"], opt={"exclude_from_csrf": True},
-        cache_control=None, include_in_schema=False,
+        cache_control=CacheControlHeader(max_age=3600, public=True), include_in_schema=False,
     )  # fmt: skip
     return Litestar(
         route_handlers=[*all_routes(), static],

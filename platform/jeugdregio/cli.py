@@ -126,6 +126,20 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_region_create(args: argparse.Namespace) -> int:
+    from jeugdregio.accounts import create_region_cli
+
+    with database() as url:
+        asyncio.run(
+            create_region_cli(
+                url, slug=args.slug, name=args.name, municipalities=args.municipality,
+                admission_mode=args.admission_mode, letterhead=args.letterhead,
+            )
+        )  # fmt: skip
+    print(f"Regio {args.slug} aangemaakt met {len(args.municipality)} gemeenten.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jeugdregio", description="Jeugdregio: inkoop en contractbeheer jeugdhulp")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,6 +164,18 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade", "downgrade", "check"])
     db.add_argument("revision", nargs="?")
     db.set_defaults(func=cmd_db)
+
+    region = sub.add_parser("region", help="regions (tenants)")
+    region_sub = region.add_subparsers(dest="region_command", required=True)
+    rcreate = region_sub.add_parser("create", help="create a region with its member municipalities")
+    rcreate.add_argument("--slug", required=True)
+    rcreate.add_argument("--name", required=True)
+    rcreate.add_argument(
+        "--municipality", action="append", default=[], help="CBS code and name, e.g. 0748:Bergen op Zoom"
+    )
+    rcreate.add_argument("--admission-mode", default="open", choices=["open", "windows"])
+    rcreate.add_argument("--letterhead", default="", help="address line for letters and contracts")
+    rcreate.set_defaults(func=cmd_region_create)
 
     user = sub.add_parser("user", help="accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.public import create_profile
+from catalogue.public import DEFAULT_PROFILES, create_profile
 from contracts.public import seed_region_register
 from jeugdregio.clock import utcnow
 from jeugdregio.db import make_engine, make_sessionmaker
@@ -25,24 +25,6 @@ MUNICIPALITIES = [
     ("0879", "Zundert"),
 ]  # fmt: skip
 
-# Profiles 1 and 2 as published by West-Brabant West; 3–10 are illustrative names (labelled in the data).
-PROFILES = [
-    (1, "Psychosociale problemen en een verstoorde relatie tussen ouders",
-     "Voor jeugdigen met psychosociale problemen terwijl de ouders een verstoorde relatie hebben, vaak na een "
-     "vechtscheiding. De hulp richt zich op het hele gezin.", "low", False),
-    (2, "Versterken van specifieke opvoedvaardigheden",
-     "Voor ouders van kinderen met ontwikkelings- of gedragsproblemen die hun opvoedvaardigheden willen versterken.",
-     "low", False),
-    (3, "Lichte ontwikkelingsvragen (illustratief)", "Voor kinderen met lichte vragen over hun ontwikkeling.", "low", True),
-    (4, "Ernstige gedragsproblemen (illustratief)", "Voor jeugdigen met ernstige gedragsproblemen thuis of op school.", "low", True),
-    (5, "Angst- en stemmingsklachten (illustratief)", "Voor jeugdigen met angst, somberheid of andere psychische klachten.", "low", True),
-    (6, "Verslaving en risicogedrag (illustratief)", "Voor jeugdigen met verslavingsproblemen of ernstig risicogedrag.", "low", True),
-    (7, "Licht verstandelijke beperking (illustratief)", "Voor jeugdigen met een licht verstandelijke beperking en hun gezin.", "low", True),
-    (8, "Ernstige psychiatrische problematiek (illustratief)", "Voor jeugdigen met ernstige psychiatrische problemen.", "low", True),
-    (9, "Meervoudige complexe problemen (illustratief)", "Voor gezinnen met problemen op meerdere gebieden tegelijk; "
-     "hulp door een combinatie van aanbieders.", "high", True),
-    (10, "Veiligheid en bescherming (illustratief)", "Voor jeugdigen van wie de veiligheid in het geding is.", "high", True),
-]  # fmt: skip
 
 
 @dataclass
@@ -88,7 +70,7 @@ async def seed_demo(session: AsyncSession, *, seed: int = 2026) -> DemoContext:
         assert m.id is not None
         municipality_ids[code] = m.id
     profile_ids = {}
-    for number, name, description, complexity, illustrative in PROFILES:
+    for number, name, description, complexity, illustrative in DEFAULT_PROFILES:
         profile_ids[number] = await create_profile(
             session, region_id=region.id, number=number, name=name, description=description,
             complexity=complexity, illustrative=illustrative,

@@ -1,0 +1,91 @@
+"""A small world for access tests: per region an admitted provider (contract, version, evidence), an open
+application with evidence and an applicant, and users for every role."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from contracts.models import Application, ApplicationProfile, Evidence, FrameworkContract, Requirement
+from contracts.services.register import create_provider_from_application
+from jeugdregio.audit import Actor
+from jeugdregio.clock import utcnow
+from jeugdregio.documents import store_document
+from tests.support.factories import TestRegion
+
+TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@dataclass
+class Objects:
+    provider_id: int
+    contract_id: int
+    provider_application_id: int
+    provider_evidence_id: int
+    open_application_id: int
+    open_evidence_id: int
+    users: dict[str, str] = field(default_factory=dict)  # role -> e-mail
+
+
+async def _application(s, region: TestRegion, status: str) -> Application:  # type: ignore[no-untyped-def]
+    now = utcnow()
+    digits = f"{secrets.randbelow(10**8):08d}"
+    app = Application(
+        region_id=region.id, reference=f"AV-T-{digits[:6]}", status=status, org_name=f"Testaanbieder {digits}",
+        kvk=digits, agb=f"98{digits[2:]}", street="Teststraat 1", postcode="1234 AB", city="Teststad",
+        contact_name="Tess Test", contact_email=f"info-{digits}@example.org", submitted_at=now, updated_at=now,
+    )  # fmt: skip
+    s.add(app)
+    await s.flush()
+    s.add(ApplicationProfile(region_id=region.id, application_id=app.id, profile_id=region.profile_ids[1]))
+    return app
+
+
+async def _evidence(s, region: TestRegion, app: Application) -> Evidence:  # type: ignore[no-untyped-def]
+    now = utcnow()
+    req = (await s.execute(select(Requirement).where(Requirement.region_id == region.id))).scalars().first()
+    doc = await store_document(s, region_id=region.id, kind="evidence", content=TINY_PDF,
+                               content_type="application/pdf", now=now, created_by=None, stem="bewijs-test")  # fmt: skip
+    ev = Evidence(region_id=region.id, application_id=app.id, requirement_id=req.id, document_id=doc.id,
+                  valid_until=date.today() + timedelta(days=200), uploaded_at=now)  # fmt: skip
+    s.add(ev)
+    await s.flush()
+    return ev
+
+
+async def build_world(region: TestRegion) -> Objects:
+    async with region.maker() as s:
+        now = utcnow()
+        admitted = await _application(s, region, "admitted")
+        ev = await _evidence(s, region, admitted)
+        actor = Actor(user_id=None, label="test", role="team_admin", region_id=region.id)
+        provider, contract = await create_provider_from_application(
+            s, admitted, starts_on=date.today() - timedelta(days=10), actor=actor, now=now
+        )
+        admitted.provider_id = provider.id
+        open_app = await _application(s, region, "submitted")
+        open_ev = await _evidence(s, region, open_app)
+        await s.commit()
+        assert provider.id and contract.id and admitted.id and ev.id and open_app.id and open_ev.id
+        objects = Objects(provider.id, contract.id, admitted.id, ev.id, open_app.id, open_ev.id)
+    for role in ("team_admin", "team_contracts", "team_finance", "team_quality", "municipality", "referrer"):
+        objects.users[role] = await region.user(role)
+    objects.users["provider"] = await region.user("provider", provider_id=objects.provider_id)
+    objects.users["applicant"] = await region.user("applicant", application_id=objects.open_application_id)
+    async with region.maker() as s:
+        app = await s.get(Application, objects.open_application_id)
+        user_email = objects.users["applicant"]
+        from jeugdregio.tables import User
+
+        uid = (await s.execute(select(User.id).where(User.email == user_email))).scalar_one()
+        app.applicant_user_id = uid  # type: ignore[union-attr]
+        await s.commit()
+    return objects
+
+
+async def contract_version(region: TestRegion, contract_id: int) -> int:
+    async with region.maker() as s:
+        return int((await s.get(FrameworkContract, contract_id)).version)  # type: ignore[union-attr]
