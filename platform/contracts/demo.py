@@ -174,7 +174,8 @@ async def _progress(session: AsyncSession, ctx: Any, rng: random.Random, app: Ap
     await audit.record(session, actor, object_type="application", object_id=app.id, action="submit",
                        now=app.submitted_at, summary={"status": "submitted"})  # fmt: skip
     if status in ("in_review", "info_requested", "rejected"):
-        for r in requirements[: len(requirements) // 2]:
+        half = requirements[: len(requirements) // 2]
+        for r in half[1:] if status == "rejected" else half:  # a rejected one fails its first requirement
             session.add(RequirementReview(region_id=ctx.region_id, application_id=app.id, requirement_id=r.id,
                                           passed=True, reason="In orde.", reviewed_by=ctx.team_user_id,
                                           reviewed_at=now))  # fmt: skip

@@ -197,8 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except Exception as exc:  # a clear message, not a traceback, for expected problems
-        from jeugdregio.errors import DomainError
+        from jeugdregio.errors import DomainError, ValidationFailed
 
+        if isinstance(exc, ValidationFailed):
+            for error in exc.errors:
+                print(f"Fout ({error.field}): {error.message}", file=sys.stderr)
+            return 2
         if isinstance(exc, DomainError):
             print(f"Fout: {exc.message}", file=sys.stderr)
             return 2

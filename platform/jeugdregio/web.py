@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jeugdregio.auth import SESSION_COOKIE, Principal, principal_from_session, principal_from_token
 from jeugdregio.clock import utcnow
-from jeugdregio.db import is_unavailable
+from jeugdregio.db import is_unavailable, sqlstate
 from jeugdregio.errors import DomainError, RateLimited, ValidationFailed
 from jeugdregio.settings import get_settings
 from jeugdregio.tables import TEAM_ROLES
@@ -322,6 +322,15 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         status = exc.status_code
         title = HTTP_TITLES.get(status, "Fout")
         detail = _dutch_detail(status, str(exc.detail))
+        if status == 400 and isinstance(exc.extra, list):  # Litestar's own validation: keep the field details
+            extra["errors"] = [
+                {"field": str(e.get("key", "")), "message": str(e.get("message", ""))}
+                for e in exc.extra
+                if isinstance(e, dict)
+            ]
+    elif sqlstate(exc) in ("22003", "22P02"):  # an id out of range or malformed: it cannot exist
+        status, title = 404, HTTP_TITLES[404]
+        detail = _dutch_detail(404, "")
         if status == 401 and json:
             headers["WWW-Authenticate"] = "Bearer"
     elif is_unavailable(exc):

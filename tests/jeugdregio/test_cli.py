@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.support.factories import login
 
@@ -105,15 +104,19 @@ async def test_region_create_gives_a_usable_tenant(db_url: str, client) -> None:
 
     slug = f"r{secrets.token_hex(3)}"
     env = _env(DATABASE_URL=db_url, JEUGDREGIO_DATA_DIR=os.environ["JEUGDREGIO_DATA_DIR"])
-    bad = subprocess.run([str(BIN), "region", "create", "--slug", slug, "--name", "Regio X",
-                          "--municipality", "748:Bergen op Zoom"], env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    bad = subprocess.run(
+        [str(BIN), "region", "create", "--slug", slug, "--name", "Regio X", "--municipality", "748:Bergen op Zoom"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
     assert bad.returncode == 2 and "4 cijfers" in bad.stderr
     ok = subprocess.run([str(BIN), "region", "create", "--slug", slug, "--name", "Regio X", "--municipality",
                          "0748:Bergen op Zoom", "--municipality", "0777:Etten-Leur"],
                         env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert ok.returncode == 0, ok.stderr
-    made = subprocess.run([str(BIN), "user", "create", "--email", f"beheer@{slug}.example", "--name", "B",
-                           "--role", "municipality", "--municipality", "0777", "--region", slug,
-                           "--password", "een-lang-wachtwoord"], env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    made = subprocess.run(
+        [str(BIN), "user", "create", "--email", f"beheer@{slug}.example", "--name", "B", "--role", "municipality",
+         "--municipality", "0777", "--region", slug, "--password", "een-lang-wachtwoord"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
     assert made.returncode == 0, made.stderr
     await login(client, f"beheer@{slug}.example", "een-lang-wachtwoord")

@@ -47,8 +47,10 @@ async def _application(s, region: TestRegion, status: str) -> Application:  # ty
 async def _evidence(s, region: TestRegion, app: Application) -> Evidence:  # type: ignore[no-untyped-def]
     now = utcnow()
     req = (await s.execute(select(Requirement).where(Requirement.region_id == region.id))).scalars().first()
-    doc = await store_document(s, region_id=region.id, kind="evidence", content=TINY_PDF,
-                               content_type="application/pdf", now=now, created_by=None, stem="bewijs-test")  # fmt: skip
+    doc = await store_document(
+        s, region_id=region.id, kind="evidence", content=TINY_PDF, content_type="application/pdf", now=now,
+        created_by=None, stem="bewijs-test",
+    )
     ev = Evidence(region_id=region.id, application_id=app.id, requirement_id=req.id, document_id=doc.id,
                   valid_until=date.today() + timedelta(days=200), uploaded_at=now)  # fmt: skip
     s.add(ev)
