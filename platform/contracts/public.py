@@ -1,6 +1,10 @@
-"""What other domains may use from contracts."""
+"""What other domains (and the wiring) may use from contracts."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,3 +32,63 @@ async def link_applicant(session: AsyncSession, application_id: int, user_id: in
     from contracts.models import Application
 
     await session.execute(update(Application).where(Application.id == application_id).values(applicant_user_id=user_id))
+
+
+@dataclass(frozen=True)
+class TeamOverview:
+    """The figures on the regional team's start page."""
+
+    applications: dict[str, int]
+    providers: dict[str, int]
+    evidence: dict[str, int]  # providers with expired / missing / expiring evidence
+    contracts_ending: int  # live contracts whose term ends within 180 days
+
+
+async def team_overview(session: AsyncSession, region_id: int, *, today: date) -> TeamOverview:
+    from datetime import timedelta
+
+    from sqlalchemy import func
+    from sqlmodel import col
+
+    from contracts.models import Application, FrameworkContract
+    from contracts.services.evidence import evidence_problems
+
+    apps: dict[Any, Any] = dict(
+        (await session.execute(
+            select(Application.status, func.count()).where(Application.region_id == region_id)
+            .group_by(Application.status)
+        )).all()
+    )  # fmt: skip
+    providers: dict[Any, Any] = dict(
+        (await session.execute(
+            select(Provider.status, func.count()).where(Provider.region_id == region_id).group_by(Provider.status)
+        )).all()
+    )  # fmt: skip
+    problems = evidence_problems(region_id, today)
+    evidence = (
+        await session.execute(
+            select(
+                func.count().filter(problems.c.expired > 0),
+                func.count().filter(problems.c.missing > 0),
+                func.count().filter(problems.c.expiring > 0),
+            )
+            .select_from(problems)
+            .join(Provider, Provider.id == problems.c.provider_id)
+            .where(Provider.status != "ended")
+        )
+    ).one()
+    ending = (
+        await session.execute(
+            select(func.count()).where(
+                FrameworkContract.region_id == region_id,
+                FrameworkContract.status != "terminated",
+                col(FrameworkContract.ends_on) <= today + timedelta(days=180),
+            )
+        )
+    ).scalar_one()
+    return TeamOverview(
+        applications={str(k): int(v) for k, v in apps.items()},
+        providers={str(k): int(v) for k, v in providers.items()},
+        evidence={"expired": int(evidence[0]), "missing": int(evidence[1]), "expiring": int(evidence[2])},
+        contracts_ending=int(ending),
+    )

@@ -9,12 +9,12 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jeugdregio import auth
 from jeugdregio.auth import SESSION_COOKIE, Principal
-from jeugdregio.clock import AMSTERDAM, utcnow
+from jeugdregio.clock import AMSTERDAM, today, utcnow
 from jeugdregio.errors import ValidationFailed
 from jeugdregio.settings import get_settings
 from jeugdregio.tables import AuditEvent, OutboxMessage
@@ -175,6 +175,21 @@ async def outbox_page(request: Request[Any, Any, Any], db: AsyncSession, princip
     return page(request, "jeugdregio/outbox.html", messages=rows)
 
 
+@get("/team", guards=[requires_team], include_in_schema=False)
+async def team_home(request: Request[Any, Any, Any], db: AsyncSession, principal: Principal) -> Response[str]:
+    from contracts.public import team_overview
+
+    overview = await team_overview(db, principal.region_id, today=today())
+    pending = (
+        await db.execute(
+            select(func.count()).where(
+                OutboxMessage.region_id == principal.region_id, OutboxMessage.sent_at.is_(None)  # type: ignore[union-attr]
+            )
+        )
+    ).scalar_one()
+    return page(request, "jeugdregio/team_home.html", overview=overview, pending_mail=pending)
+
+
 @get("/account", guards=[requires_login], include_in_schema=False)
 async def account(request: Request[Any, Any, Any]) -> Response[str]:
     return page(request, "jeugdregio/account.html")
@@ -191,4 +206,4 @@ async def api_me(principal: Principal) -> dict[str, Any]:
 
 
 ROUTES = [api_me, home, login_form, login_submit, logout, tokens_page, tokens_create, tokens_revoke, audit_page,
-          outbox_page, account]  # fmt: skip
+          outbox_page, team_home, account]  # fmt: skip

@@ -193,3 +193,15 @@ async def test_database_unavailable_gives_503_with_retry_after_not_500() -> None
             assert api.json()["status"] == 503
     finally:
         await close_database(app)
+
+
+async def test_team_home_shows_the_register_figures(client, regions) -> None:
+    from tests.support.world import build_world
+
+    region = await regions.create()
+    objects = await build_world(region)
+    await login(client, objects.users["team_quality"])
+    page = await client.get("/team")
+    assert page.status_code == 200
+    assert "1 ingediend" in page.text  # the world's open application
+    assert "1 actieve aanbieders" in page.text
