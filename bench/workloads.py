@@ -1,0 +1,313 @@
+"""The workloads and their registry. Adding one = one function with the @workload decorator.
+
+A workload gets the run's Context (database URL, bench data, servers, load generator) and returns a Row:
+our figure, the floor measured in this run, their ratio and the target from docs QUALITY-BAR §1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+import httpx
+
+from bench.data import BenchData
+from bench.loadgen import LoadGenerator, LoadResult
+from bench.machine import CpuMeter
+from bench.profiling import Recorder, child_pids, summarize
+from bench.servers import Server
+
+# ---- rows and targets ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    workload: str
+    ours: str
+    floor: str
+    ratio: str
+    target: str
+    met: bool | None = None  # None: no target, or not measured
+    error: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def cells(self) -> list[str]:
+        if self.error:
+            return [self.workload, "ERROR", self.floor or "–", "–", f"{self.target}: not measured ({self.error})"]
+        verdict = "" if self.met is None else (": met" if self.met else ": **below target**")
+        return [self.workload, self.ours, self.floor, self.ratio, self.target + verdict]
+
+
+@dataclass(frozen=True)
+class HttpTarget:
+    min_rps: float
+    max_p99_ms: float
+
+    @property
+    def text(self) -> str:
+        return f"≥ {self.min_rps:,.0f} req/s, p99 ≤ {self.max_p99_ms:g} ms"
+
+    def met(self, r: LoadResult) -> bool:
+        return r.rps >= self.min_rps and r.p99_ms <= self.max_p99_ms
+
+
+SIMPLE_READ = HttpTarget(2_000, 50)  # QUALITY-BAR §1 "authenticated simple reads", 32 connections
+PUBLIC_SEARCH = HttpTarget(1_000, 100)  # QUALITY-BAR §1 "public catalogue search", 32 connections
+
+
+@dataclass(frozen=True)
+class HttpComparison:
+    """Our server and the floor measured in alternating rounds; figures are medians over the rounds."""
+
+    ours: LoadResult
+    floor: LoadResult
+    rps_ratios: list[float]  # per round: ours / floor
+    p99_ratios: list[float]
+    foreign_cores: float  # CPU other processes took meanwhile
+    profile: str = ""  # --profile: where the app's workers spent their time
+
+    def ratio_text(self) -> str:
+        lo, hi = min(self.rps_ratios), max(self.rps_ratios)
+        spread = f" ({lo:.2f}–{hi:.2f})" if len(self.rps_ratios) > 1 else ""
+        return f"{median(self.rps_ratios):.2f}× req/s{spread}, {median(self.p99_ratios):.1f}× p99"
+
+
+def http_row(name: str, cmp: HttpComparison, target: HttpTarget | None) -> Row:
+    row = Row(
+        workload=name, ours=cmp.ours.brief(), floor=cmp.floor.brief(), ratio=cmp.ratio_text(),
+        target=target.text if target else "(none)", met=target.met(cmp.ours) if target else None,
+    )  # fmt: skip
+    for label, r in (("ours", cmp.ours), ("floor", cmp.floor)):
+        if r.socket_errors:
+            row.notes.append(f"{label}: {r.socket_errors} socket errors/timeouts in {r.requests:,} requests")
+    if cmp.profile:
+        row.notes.append(f"py-spy profile of the app's workers: {cmp.profile}")
+    if cmp.foreign_cores >= NOISY_CORES:
+        row.notes.append(f"other processes used {cmp.foreign_cores:.2f} cores on average while measuring: "
+                         "absolute figures are low, the paired ratio is the figure to read")  # fmt: skip
+    return row
+
+
+NOISY_CORES = 0.15
+
+
+def combine(rounds: list[LoadResult]) -> LoadResult:
+    """Medians of the rounds' rates and percentiles; counts summed."""
+    return LoadResult(
+        tool=rounds[0].tool, connections=rounds[0].connections, seconds=sum(r.seconds for r in rounds),
+        requests=sum(r.requests for r in rounds), rps=median(r.rps for r in rounds),
+        p50_ms=median(r.p50_ms for r in rounds), p90_ms=median(r.p90_ms for r in rounds),
+        p99_ms=median(r.p99_ms for r in rounds), bad_status=sum(r.bad_status for r in rounds),
+        socket_errors=sum(r.socket_errors for r in rounds),
+    )  # fmt: skip
+
+
+# ---- the run's context ---------------------------------------------------------------------------------
+
+
+Check = Callable[[httpx.Response], str | None]  # None when the response is what the workload expects
+
+
+@dataclass(frozen=True)
+class Target:
+    """One side of a comparison: a server ('app' or 'floor'), a path, headers and a check of one response."""
+
+    server: str
+    path: str
+    check: Check
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    url: str  # the app's DATABASE_URL (SQLAlchemy form)
+    dsn: str  # the same database for asyncpg
+    data: BenchData
+    loadgen: LoadGenerator
+    tmp: Path
+    quick: bool = False
+    connections: int = 32
+    app_factory: str = "jeugdregio.asgi:create_app"  # --app-factory: A/B an experimental variant of the app
+    meter: CpuMeter | None = None
+    profiler: Recorder | None = None  # --profile
+    notes: list[str] = field(default_factory=list)
+    _servers: dict[str, Server] = field(default_factory=dict)
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def warmup_seconds(self) -> float:
+        return 1 if self.quick else 2
+
+    @property
+    def rounds(self) -> int:
+        return 3 if self.quick else 5
+
+    @property
+    def round_seconds(self) -> float:
+        return 1 if self.quick else 2  # measured per side: 3 s quick, 10 s normal
+
+    def settings_text(self) -> str:
+        return (f"{self.connections} connections; per side {self.warmup_seconds:g} s warm-up, then "
+                f"{self.rounds} alternating rounds of {self.round_seconds:g} s against the floor "
+                f"({self.rounds * self.round_seconds:g} s measured); figures are medians of the rounds")  # fmt: skip
+
+    def server_env(self) -> dict[str, str]:
+        import os
+
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=self.url,
+            BENCH_FLOOR_DSN=self.dsn,
+            JEUGDREGIO_DATA_DIR=str(self.tmp / "data"),
+            JEUGDREGIO_ALLOWED_HOSTS="127.0.0.1,localhost",
+            # fixed for the run: every worker must share the CSRF secret
+            JEUGDREGIO_SECRET_KEY=self._cache.setdefault("secret", secrets.token_urlsafe(48)),
+            JEUGDREGIO_PSEUDONYM_KEY=self._cache.setdefault("pseudonym", secrets.token_urlsafe(48)),
+        )
+        return env
+
+    def server(self, name: str) -> Server:
+        """'app' (jeugdregio.asgi:create_app) or 'floor' (bench.floor_app), started once per run."""
+        if name not in self._servers:
+            factory = {"app": self.app_factory, "floor": "bench.floor_app:create_floor_app"}[name]
+            server = Server(name, factory, self.server_env(), self.tmp)
+            self._servers[name] = server
+            server.start()
+        return self._servers[name]
+
+    def floor_target(self) -> Target:
+        row_id = self.data.floor_row_id
+        return Target("floor", f"/floor/{row_id}", lambda r: json_check(r, lambda body: body.get("id") == row_id))
+
+    def compare(self, ours: Target, floor: Target | None = None) -> HttpComparison:
+        """Warm both up, then alternate measured rounds (ours/floor, floor/ours, ...) so that drift and other
+        processes weigh on both sides alike. Checks one response of each before and after."""
+        floor = floor or self.floor_target()
+        sides = (ours, floor)
+        for t in sides:
+            self._check(t, "before the run")
+        for t in sides:
+            self._run(t, self.warmup_seconds)
+        results: dict[int, list[LoadResult]] = {0: [], 1: []}
+        profiling = self.profiler is not None and ours.server == "app"
+        if profiling:
+            assert self.profiler is not None
+            srv = self.server("app")
+            assert srv.proc is not None
+            label = "".join(c if c.isalnum() else "-" for c in ours.path).strip("-") or "root"
+            self.profiler.start(child_pids(srv.proc.pid), 2 * self.rounds * self.round_seconds, label)
+        start = self.meter.snapshot() if self.meter else None
+        for i in range(self.rounds):
+            for side in ((0, 1) if i % 2 == 0 else (1, 0)):
+                results[side].append(self._run(sides[side], self.round_seconds))
+        foreign = self.meter.since(start, self.meter.snapshot()).cores if self.meter and start else 0.0
+        profile = summarize(self.profiler.finish()) if profiling and self.profiler else ""
+        for t in sides:
+            self._check(t, "after the run")
+        for t, rs in zip(sides, results.values(), strict=True):
+            bad, total = sum(r.bad_status for r in rs), sum(r.requests for r in rs)
+            if bad:
+                raise RuntimeError(f"{t.server} {t.path}: {bad:,} of {total:,} responses were errors (4xx/5xx)")
+            if not total or any(r.rps <= 0 or r.p99_ms <= 0 for r in rs):
+                raise RuntimeError(f"{t.server} {t.path}: a round completed no request")
+        return HttpComparison(
+            ours=combine(results[0]), floor=combine(results[1]),
+            rps_ratios=[a.rps / b.rps for a, b in zip(results[0], results[1], strict=True)],
+            p99_ratios=[a.p99_ms / b.p99_ms for a, b in zip(results[0], results[1], strict=True)],
+            foreign_cores=foreign, profile=profile,
+        )  # fmt: skip
+
+    def _run(self, t: Target, seconds: float) -> LoadResult:
+        url = self.server(t.server).base_url + t.path
+        return self.loadgen.run(url, headers=t.headers, connections=self.connections, seconds=seconds)
+
+    def _check(self, t: Target, when: str) -> None:
+        response = self.server(t.server).get(t.path, t.headers)
+        problem = t.check(response)
+        if problem:
+            raise RuntimeError(f"{t.server} GET {t.path} {when}: {problem} (status {response.status_code})")
+
+    def close(self) -> None:
+        for server in self._servers.values():
+            with contextlib.suppress(Exception):
+                server.stop()
+
+
+def json_check(response: httpx.Response, ok: Callable[[dict[str, Any]], bool]) -> str | None:
+    if response.status_code != 200:
+        return "expected 200"
+    try:
+        body = response.json()
+    except ValueError:
+        return "expected JSON"
+    return None if isinstance(body, dict) and ok(body) else f"unexpected body {response.text[:200]!r}"
+
+
+# ---- the registry --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Workload:
+    key: str  # for --only
+    title: str  # the table's first column
+    measures: str
+    floor: str
+    target: str
+    fn: Callable[[Context], Row]
+
+
+REGISTRY: dict[str, Workload] = {}
+
+
+WorkloadFn = Callable[[Context], Row]
+
+
+def workload(key: str, title: str, *, measures: str, floor: str, target: str) -> Callable[[WorkloadFn], WorkloadFn]:
+    def register(fn: WorkloadFn) -> WorkloadFn:
+        if key in REGISTRY:
+            raise ValueError(f"workload {key!r} registered twice")
+        REGISTRY[key] = Workload(key, title, measures, floor, target, fn)
+        return fn
+
+    return register
+
+
+HTTP_FLOOR = "bare Litestar + asyncpg GET of one row by primary key (bench/floor_app.py), same uvicorn and load"
+
+
+# ---- workloads -----------------------------------------------------------------------------------------
+
+
+@workload(
+    "auth-read", "authenticated simple read",
+    measures="GET /api/v1/me with a team_admin's `Authorization: Bearer` token on the real app "
+             "(allowed-hosts + principal middleware with its token lookup, guard, JSON).",
+    floor=HTTP_FLOOR, target=SIMPLE_READ.text,
+)  # fmt: skip
+def authenticated_simple_read(ctx: Context) -> Row:
+    ours = Target(
+        "app", "/api/v1/me", headers={"Authorization": f"Bearer {ctx.data.admin_token}"},
+        check=lambda r: json_check(r, lambda body: body.get("role") == "team_admin"),
+    )  # fmt: skip
+    return http_row("authenticated simple read", ctx.compare(ours), SIMPLE_READ)
+
+
+def _login_page_check(response: httpx.Response) -> str | None:
+    if response.status_code != 200:
+        return "expected 200"
+    return None if 'name="_csrf_token"' in response.text else "no login form with a CSRF token"
+
+
+@workload(
+    "login-page", "login page (anonymous HTML)",
+    measures="GET /inloggen without cookies on the real app: CSRF cookie + token, Jinja page, security headers.",
+    floor=HTTP_FLOOR, target=SIMPLE_READ.text + " (no own target in QUALITY-BAR: held to the simple-read one)",
+)  # fmt: skip
+def login_page(ctx: Context) -> Row:
+    return http_row("login page (anonymous HTML)", ctx.compare(Target("app", "/inloggen", _login_page_check)),
+                    SIMPLE_READ)  # fmt: skip
