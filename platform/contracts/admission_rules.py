@@ -228,15 +228,25 @@ def check_text(errors: ErrorCollector, name: str, value: str, message: str, *, r
     return value
 
 
-def check_intake_date(errors: ErrorCollector, text: str, *, submitted_on: date, today: date) -> date | None:
-    """An intake may be recorded afterwards or planned ahead (up to a year), never before the application."""
+def _required_date(errors: ErrorCollector, field: str, text: str, *, missing: str, malformed: str) -> date | None:
+    """A filled-in date (ISO or Dutch) or None, with the field's error when it is empty or not a date."""
     if not text.strip():
-        errors.add("held_on", "Vul de datum van het intakegesprek in.")
+        errors.add(field, missing)
         return None
     try:
-        held_on = parse_date(text)
+        return parse_date(text)
     except ValueError:
-        errors.add("held_on", "Vul de datum van het intakegesprek in als 2026-01-31.")
+        errors.add(field, malformed)
+        return None
+
+
+def check_intake_date(errors: ErrorCollector, text: str, *, submitted_on: date, today: date) -> date | None:
+    """An intake may be recorded afterwards or planned ahead (up to a year), never before the application."""
+    held_on = _required_date(
+        errors, "held_on", text, missing="Vul de datum van het intakegesprek in.",
+        malformed="Vul de datum van het intakegesprek in als 2026-01-31.",
+    )  # fmt: skip
+    if held_on is None:
         return None
     if held_on < submitted_on:
         errors.add("held_on", "Het intakegesprek kan niet vóór de aanmelding liggen.")
@@ -246,13 +256,11 @@ def check_intake_date(errors: ErrorCollector, text: str, *, submitted_on: date, 
 
 
 def check_starts_on(errors: ErrorCollector, text: str, *, today: date) -> date | None:
-    if not text.strip():
-        errors.add("starts_on", "Vul de ingangsdatum van de raamovereenkomst in.")
-        return None
-    try:
-        starts_on = parse_date(text)
-    except ValueError:
-        errors.add("starts_on", "Vul de ingangsdatum in als 2026-01-31.")
+    starts_on = _required_date(
+        errors, "starts_on", text, missing="Vul de ingangsdatum van de raamovereenkomst in.",
+        malformed="Vul de ingangsdatum in als 2026-01-31.",
+    )  # fmt: skip
+    if starts_on is None:
         return None
     if starts_on < today:
         errors.add("starts_on", "De ingangsdatum van de raamovereenkomst ligt in het verleden.")

@@ -22,7 +22,7 @@ from contracts.models import (
     RequirementReview,
 )
 from contracts.rules import add_months
-from contracts.services import register
+from contracts.services import contract_lifecycle
 from jeugdregio import audit
 from jeugdregio.audit import Actor
 from jeugdregio.clock import today
@@ -76,7 +76,7 @@ async def seed_register(
             session.add(RequirementReview(region_id=ctx.region_id, application_id=app.id, requirement_id=r.id,
                                           passed=True, reviewed_by=ctx.team_user_id, reviewed_at=now))  # fmt: skip
         starts_on = day - timedelta(days=rng.randint(30, 900))
-        provider, contract = await register.create_provider_from_application(
+        provider, contract = await contract_lifecycle.create_provider_from_application(
             session, app, starts_on=starts_on, actor=actor, now=now
         )
         app.provider_id = provider.id
@@ -84,12 +84,12 @@ async def seed_register(
         app.decision_reason = "Voldoet aan alle toelatingseisen."
         first_provider_id = first_provider_id or provider.id
         if i % 50 == 7:
-            await register.suspend_contract(
+            await contract_lifecycle.suspend_contract(
                 session, contract.id, reason="Bewijsstukken verlopen; schorsing tot aanlevering.",
                 on=day - timedelta(days=10), actor=actor, now=now,
             )  # fmt: skip
         elif i % 75 == 11:
-            await register.terminate_contract(
+            await contract_lifecycle.terminate_contract(
                 session, contract.id, reason="Faillissement van de aanbieder.", on=day - timedelta(days=40),
                 actor=actor, now=now,
             )  # fmt: skip

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contracts.models import Application, Evidence, FrameworkContract, Provider
+from contracts.models import Application, ContractLot, Evidence, FrameworkContract, Provider
 from jeugdregio.auth import Principal
+from jeugdregio.errors import NotFound
 
 
 def applications_visible_to(principal: Principal) -> Any:
@@ -60,3 +62,29 @@ def evidence_visible_to(principal: Principal) -> Any:
     if principal.role == "applicant":
         return q.where(col(Evidence.application_id).in_(own_applications))
     return q.where(false())
+
+
+# ---- shared fragments -----------------------------------------------------------------------------------
+
+
+def lots_per_contract(region_id: int) -> Any:
+    """Subquery: (contract_id, profile_ids) with the lots of every contract of the region as one array."""
+    return (
+        select(ContractLot.contract_id, func.array_agg(ContractLot.profile_id).label("profile_ids"))
+        .where(ContractLot.region_id == region_id)
+        .group_by(ContractLot.contract_id)
+        .subquery("lots")
+    )
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its wildcards escaped (backslash, the PostgreSQL default)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def scalar_or_not_found(session: AsyncSession, q: Any) -> Any:
+    """The one value (or row object) `q` selects; NotFound (404) when there is none, e.g. not visible."""
+    value = (await session.execute(q)).scalar_one_or_none()
+    if value is None:
+        raise NotFound()
+    return value

@@ -1,4 +1,4 @@
-"""Admitted providers for register tests, made through services/register.create_provider_from_application
+"""Admitted providers for register tests, made through services/contract_lifecycle.create_provider_from_application
 from an Application row inserted here (independent of the application workflow's own code)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from contracts.models import (
     Evidence,
     Requirement,
 )
-from contracts.services.register import create_provider_from_application
+from contracts.services.contract_lifecycle import create_provider_from_application
 from jeugdregio.audit import Actor
 from jeugdregio.clock import today, utcnow
 from jeugdregio.documents import store_document

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from contracts.models import Application, ApplicationProfile, Evidence, FrameworkContract, Requirement
-from contracts.services.register import create_provider_from_application
+from contracts.services.contract_lifecycle import create_provider_from_application
 from jeugdregio.audit import Actor
 from jeugdregio.clock import utcnow
 from jeugdregio.documents import store_document

@@ -6,9 +6,9 @@ from typing import Any
 
 
 def _collect() -> list[Any]:
-    from contracts.routes import applications, register
+    from contracts.routes import applications, register, register_api
 
-    return [*applications.ROUTES, *register.ROUTES]
+    return [*applications.ROUTES, *register.ROUTES, *register_api.ROUTES]
 
 
 ROUTES = _collect()

@@ -3,18 +3,18 @@ decision. Thin handlers, one service call each; the JSON API is in `applications
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie, FormMultiDict, UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.models import APPLICATION_STATUSES
 from contracts.routes import applications_api
+from contracts.routes.common import Form, document_download, requires_applicant_or_provider
 from contracts.schemas import ApplicationInput, DecisionInput, EvidenceFile, IntakeInput, ReviewVerdict
 from contracts.services import application_dossier as dossiers
+from contracts.services import application_portal as applicant
 from contracts.services import application_review as review
 from contracts.services import applications
 from jeugdregio.auth import SESSION_COOKIE, Principal
@@ -22,21 +22,17 @@ from jeugdregio.clock import utcnow
 from jeugdregio.documents import MAX_UPLOAD_BYTES
 from jeugdregio.errors import ValidationFailed
 from jeugdregio.settings import get_settings
-from jeugdregio.tables import Document
 from jeugdregio.web import (
     page,
     redirect,
     request_id_of,
     requires_login,
-    requires_roles,
     requires_team,
     requires_team_contracts,
 )
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 MAX_APPLICATION_BODY = 12 * MAX_UPLOAD_BYTES  # a file per requirement, each at most 10 MB
 MAX_EVIDENCE_BODY = 4 * MAX_UPLOAD_BYTES
-requires_applicant_or_provider = requires_roles("applicant", "provider")
 TEXT_FIELDS = ("org_name", "kvk", "agb", "street", "postcode", "city", "contact_name", "contact_email",
                "contact_phone", "vision")  # fmt: skip
 
@@ -70,13 +66,6 @@ def _form_values(form: FormMultiDict) -> dict[str, Any]:
     values["profile_ids"] = [v for v in form.getall("profile_ids", []) if isinstance(v, str)]
     values["municipality_ids"] = [v for v in form.getall("municipality_ids", []) if isinstance(v, str)]
     return values
-
-
-def _download(doc: Document) -> Response[bytes]:
-    return Response(
-        doc.content, media_type=doc.content_type,
-        headers={"content-disposition": f'attachment; filename="{doc.filename}"', "x-content-type-options": "nosniff"},
-    )  # fmt: skip
 
 
 def _session_cookie(value: str) -> Cookie:
@@ -162,7 +151,7 @@ async def portal(request: Request[Any, Any, Any], db: AsyncSession, principal: P
 async def portal_answer(request: Request[Any, Any, Any], db: AsyncSession, principal: Principal) -> Response[Any]:
     form = await request.form()
     try:
-        await applications.answer_info_request(
+        await applicant.answer_info_request(
             db, principal, _text(form, "answer"), await _evidence_files(form), actor=principal.actor(), now=utcnow()
         )
     except ValidationFailed as exc:
@@ -184,7 +173,7 @@ async def portal_evidence(request: Request[Any, Any, Any], db: AsyncSession, pri
         _text(form, "valid_until"),
     )  # fmt: skip
     try:
-        await applications.add_evidence(db, principal, file, actor=principal.actor(), now=utcnow())
+        await applicant.add_evidence(db, principal, file, actor=principal.actor(), now=utcnow())
     except ValidationFailed as exc:
         await db.rollback()
         return await _portal(request, db, principal, status_code=422, errors=exc.by_field(), form=_form_values(form))
@@ -193,21 +182,21 @@ async def portal_evidence(request: Request[Any, Any, Any], db: AsyncSession, pri
 
 @post("/mijn-aanmelding/intrekken", guards=[requires_applicant_or_provider], include_in_schema=False)
 async def portal_withdraw(db: AsyncSession, principal: Principal, data: Form) -> Response[Any]:
-    await applications.withdraw_application(db, principal, _text(data, "reason"), actor=principal.actor(), now=utcnow())
+    await applicant.withdraw_application(db, principal, _text(data, "reason"), actor=principal.actor(), now=utcnow())
     return redirect("/mijn-aanmelding", "Uw aanmelding is ingetrokken.")
 
 
 @get("/mijn-aanmelding/{application_id:int}/besluit.pdf", guards=[requires_applicant_or_provider],
      include_in_schema=False)  # fmt: skip
 async def portal_letter(db: AsyncSession, principal: Principal, application_id: int) -> Response[bytes]:
-    return _download(await dossiers.decision_letter_document(db, principal, application_id))
+    return document_download(await dossiers.decision_letter_document(db, principal, application_id))
 
 
 @get("/aanmeldingen/{application_id:int}/bewijs/{evidence_id:int}", guards=[requires_login], include_in_schema=False)
 async def evidence_download(
     db: AsyncSession, principal: Principal, application_id: int, evidence_id: int
 ) -> Response[bytes]:
-    return _download(await dossiers.evidence_document(db, principal, application_id, evidence_id))
+    return document_download(await dossiers.evidence_document(db, principal, application_id, evidence_id))
 
 
 # ---- the team ----------------------------------------------------------------------------------------------------
@@ -251,7 +240,7 @@ async def team_detail(
 
 @get("/team/aanmeldingen/{application_id:int}/besluit.pdf", guards=[requires_team], include_in_schema=False)
 async def team_letter(db: AsyncSession, principal: Principal, application_id: int) -> Response[bytes]:
-    return _download(await dossiers.decision_letter_document(db, principal, application_id))
+    return document_download(await dossiers.decision_letter_document(db, principal, application_id))
 
 
 @post("/team/aanmeldingen/{application_id:int}/in-behandeling", guards=[requires_team_contracts],

@@ -11,6 +11,7 @@ from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.models import Application, InfoRequest, Requirement
+from contracts.routes.common import UPLOAD_LIMIT, document_download, requires_applicant_or_provider
 from contracts.schemas import (
     ApplicationDetailOut,
     ApplicationOut,
@@ -27,17 +28,18 @@ from contracts.schemas import (
     ReviewVerdict,
 )
 from contracts.services import application_dossier as dossiers
+from contracts.services import application_portal as applicant
 from contracts.services import application_review as review
-from contracts.services import applications
 from contracts.services.application_dossier import Dossier, EvidenceItem
 from jeugdregio.auth import Principal
 from jeugdregio.clock import utcnow
-from jeugdregio.documents import MAX_UPLOAD_BYTES
-from jeugdregio.web import requires_login, requires_roles, requires_team_contracts
+from jeugdregio.web import requires_login, requires_team_contracts
 
 TAGS = ["applications"]
-requires_applicant_or_provider = requires_roles("applicant", "provider")
-Multipart = Annotated[EvidenceUploadIn, Body(media_type=RequestEncodingType.MULTI_PART)]
+# two inputs are called EvidenceUploadIn (this one and the provider vault's): fixed OpenAPI names keep clients stable
+Multipart = Annotated[
+    EvidenceUploadIn, Body(media_type=RequestEncodingType.MULTI_PART, schema_component_key="schemas_EvidenceUploadIn")
+]
 
 
 # ---- views -----------------------------------------------------------------------------------------------------
@@ -87,11 +89,6 @@ def _detail(d: Dossier) -> ApplicationDetailOut:
     )  # fmt: skip
 
 
-def _file(content: bytes, content_type: str, filename: str) -> Response[bytes]:
-    return Response(content, media_type=content_type,
-                    headers={"content-disposition": f'attachment; filename="{filename}"'})  # fmt: skip
-
-
 # ---- reads -------------------------------------------------------------------------------------------------------
 
 
@@ -126,15 +123,13 @@ async def api_evidence_file(
     db: AsyncSession, principal: Principal, application_id: int, evidence_id: int
 ) -> Response[bytes]:
     """Download an evidence file (PDF, PNG or JPEG). 404 when it is not visible to the caller."""
-    doc = await dossiers.evidence_document(db, principal, application_id, evidence_id)
-    return _file(doc.content, doc.content_type, doc.filename)
+    return document_download(await dossiers.evidence_document(db, principal, application_id, evidence_id))
 
 
 @get("/api/v1/applications/{application_id:int}/decision-letter", guards=[requires_login], tags=TAGS)
 async def api_decision_letter(db: AsyncSession, principal: Principal, application_id: int) -> Response[bytes]:
     """Download the decision letter (PDF) once a decision has been taken."""
-    doc = await dossiers.decision_letter_document(db, principal, application_id)
-    return _file(doc.content, doc.content_type, doc.filename)
+    return document_download(await dossiers.decision_letter_document(db, principal, application_id))
 
 
 # ---- writes ------------------------------------------------------------------------------------------------------
@@ -170,7 +165,7 @@ async def api_decide(db: AsyncSession, principal: Principal, application_id: int
 
 
 @post("/api/v1/applications/{application_id:int}/evidence", guards=[requires_applicant_or_provider], tags=TAGS,
-      request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)  # fmt: skip
+      request_max_body_size=UPLOAD_LIMIT)  # fmt: skip
 async def api_add_evidence(db: AsyncSession, principal: Principal, application_id: int, data: Multipart) -> EvidenceOut:
     """Add or replace evidence for one requirement of your own application while it is open (multipart: `file`,
     `requirement_id`, optional `valid_until`; PDF, PNG or JPEG up to 10 MB)."""
@@ -179,8 +174,8 @@ async def api_add_evidence(db: AsyncSession, principal: Principal, application_i
         data.requirement_id or 0, await upload.read() if upload else b"", upload.filename if upload else "",
         data.valid_until.isoformat() if data.valid_until else "", field="file", date_field="valid_until",
     )  # fmt: skip
-    return _evidence(await applications.add_evidence(db, principal, file, application_id=application_id,
-                                                     actor=principal.actor(), now=utcnow()))  # fmt: skip
+    return _evidence(await applicant.add_evidence(db, principal, file, application_id=application_id,
+                                                  actor=principal.actor(), now=utcnow()))  # fmt: skip
 
 
 ROUTES: list[Any] = [

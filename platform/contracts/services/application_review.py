@@ -4,21 +4,28 @@ requests and the decision with its letter. They never commit; every state change
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import admission_rules as ar
-from contracts.models import APPLICATION_STATUSES, Application, FrameworkContract, InfoRequest, IntakeConversation
+from contracts.models import (
+    APPLICATION_STATUSES,
+    Application,
+    FrameworkContract,
+    InfoRequest,
+    IntakeConversation,
+    Requirement,
+)
 from contracts.models import RequirementReview as Review
-from contracts.queries import applications_visible_to
+from contracts.queries import applications_visible_to, contains_pattern
 from contracts.rules import APPLICATION_OPEN, application_next
 from contracts.schemas import DecisionInput, IntakeInput, ReviewVerdict
 from contracts.services.application_dossier import Dossier, load_dossier, requirements_of
-from contracts.services.applications import load_for_update, portal_link, record_transition
-from contracts.services.register import create_provider_from_application
-from jeugdregio import audit, outbox
+from contracts.services.applications import load_for_update, mail_applicant, portal_link, record_transition
+from contracts.services.contract_lifecycle import create_provider_from_application
+from jeugdregio import audit
 from jeugdregio.audit import Actor
 from jeugdregio.auth import Principal
 from jeugdregio.clock import today as local_today
@@ -51,7 +58,7 @@ async def list_applications(
         status = ""
     q = applications_visible_to(principal)
     if search.strip():
-        like = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = contains_pattern(search.strip())
         q = q.where(
             or_(
                 Application.org_name.ilike(like, escape="\\"),  # type: ignore[attr-defined]
@@ -112,9 +119,8 @@ async def request_info(
     session.add(request)
     await session.flush()
     await record_transition(session, app, "request_info", actor=actor, now=now, extra={"bericht": message})
-    await outbox.enqueue(
-        session, region_id=app.region_id, to_address=app.contact_email, now=now,
-        subject=f"Aanvullende informatie nodig voor aanmelding {app.reference}",
+    await mail_applicant(
+        session, app, now=now, subject=f"Aanvullende informatie nodig voor aanmelding {app.reference}",
         body=(
             f"Beste {app.contact_name},\n\nVoor de beoordeling van uw aanmelding {app.reference} hebben wij meer "
             f"informatie nodig:\n\n{message}\n\nU kunt antwoorden en bewijsstukken toevoegen op {portal_link()}."
@@ -140,6 +146,38 @@ async def record_reviews(
     app = await _team_application(session, principal, application_id)
     _require_open(app, "Beoordelen")
     requirements = {r.id: r for r in await requirements_of(session, app.region_id)}
+    chosen = _chosen_verdicts(requirements, verdicts, partial=partial)
+    existing = {
+        r.requirement_id: r
+        for r in (await session.execute(select(Review).where(Review.application_id == app.id))).scalars()
+    }
+    changes: dict[str, dict[str, str | None]] = {}
+    out: list[Review] = []
+    for requirement, v in chosen:
+        assert app.id is not None and requirement.id is not None and v.passed is not None
+        reason = v.reason.strip()
+        old = existing.get(requirement.id)
+        if old is not None and old.passed == v.passed and old.reason == reason:
+            out.append(old)
+            continue
+        changes[requirement.code] = {
+            "voor": _verdict_text(old.passed, old.reason) if old else None, "na": _verdict_text(v.passed, reason),
+        }  # fmt: skip
+        out.append(_save_verdict(session, app, requirement, old, v.passed, reason, actor=actor, now=now))
+    if changes:
+        app.updated_at = now
+        await audit.record(
+            session, actor, object_type="application", object_id=app.id, action="review", now=now,
+            region_id=app.region_id, summary={"oordelen": changes},
+        )  # fmt: skip
+        await session.flush()
+    return out
+
+
+def _chosen_verdicts(
+    requirements: dict[int | None, Requirement], verdicts: list[ReviewVerdict], *, partial: bool
+) -> list[tuple[Requirement, ReviewVerdict]]:
+    """The verdicts that choose pass or fail, each with its requirement; ValidationFailed lists every error."""
     errors = ErrorCollector()
     chosen = []
     for v in verdicts:
@@ -158,39 +196,23 @@ async def record_reviews(
     if not verdicts or (partial and not chosen and not errors.errors):
         errors.add("reviews", "Kies bij minstens één eis 'voldoet' of 'voldoet niet'.")
     errors.raise_if_any()
-    existing = {
-        r.requirement_id: r
-        for r in (await session.execute(select(Review).where(Review.application_id == app.id))).scalars()
-    }
-    changes: dict[str, dict[str, str | None]] = {}
-    out: list[Review] = []
-    for requirement, v in chosen:
-        assert app.id is not None and requirement.id is not None and v.passed is not None
-        reason = v.reason.strip()
-        old = existing.get(requirement.id)
-        if old is not None and old.passed == v.passed and old.reason == reason:
-            out.append(old)
-            continue
-        changes[requirement.code] = {
-            "voor": _verdict_text(old.passed, old.reason) if old else None, "na": _verdict_text(v.passed, reason),
-        }  # fmt: skip
-        if old is None:
-            old = Review(
-                region_id=app.region_id, application_id=app.id, requirement_id=requirement.id, passed=v.passed,
-                reason=reason, reviewed_by=_user(actor), reviewed_at=now,
-            )  # fmt: skip
-            session.add(old)
-        else:
-            old.passed, old.reason, old.reviewed_by, old.reviewed_at = v.passed, reason, _user(actor), now
-        out.append(old)
-    if changes:
-        app.updated_at = now
-        await audit.record(
-            session, actor, object_type="application", object_id=app.id, action="review", now=now,
-            region_id=app.region_id, summary={"oordelen": changes},
+    return chosen
+
+
+def _save_verdict(
+    session: AsyncSession, app: Application, requirement: Requirement, old: Review | None, passed: bool,
+    reason: str, *, actor: Actor, now: datetime,
+) -> Review:  # fmt: skip
+    """The requirement's review row, new or updated with the verdict."""
+    if old is None:
+        old = Review(
+            region_id=app.region_id, application_id=app.id, requirement_id=requirement.id, passed=passed,
+            reason=reason, reviewed_by=_user(actor), reviewed_at=now,
         )  # fmt: skip
-        await session.flush()
-    return out
+        session.add(old)
+    else:
+        old.passed, old.reason, old.reviewed_by, old.reviewed_at = passed, reason, _user(actor), now
+    return old
 
 
 async def record_intake(
@@ -235,28 +257,11 @@ async def decide_application(
     application_next(app.status, decision)
     today = local_today(now)
     dossier = await load_dossier(session, app, today=today, for_team=True)
-    errors = ErrorCollector()
-    reason = ar.check_text(errors, "reason", data.reason, "", required=False)
-    starts_on = None
-    if decision == "admit":
-        starts_on = ar.check_starts_on(errors, data.starts_on, today=today)
-        if dossier.blockers:
-            errors.add("decision", ar.admit_refusal(dossier.blockers))
-    elif not dossier.failed and not reason:
-        errors.add("reason", "Geef een reden voor de afwijzing, of beoordeel minstens één eis als 'voldoet niet'.")
-    errors.raise_if_any()
+    reason, starts_on = _checked_decision(decision, data, dossier, today=today)
     contract = None
     if decision == "admit":
         assert starts_on is not None
-        provider, contract = await create_provider_from_application(
-            session, app, starts_on=starts_on, actor=actor, now=now
-        )
-        app.provider_id = provider.id
-        await session.execute(
-            update(Membership)
-            .where(Membership.region_id == app.region_id, Membership.application_id == app.id)
-            .values(role="provider", provider_id=provider.id)
-        )
+        contract = await _admit(session, app, starts_on=starts_on, actor=actor, now=now)
     app.decided_at, app.decision_reason = now, reason
     letter = await _decision_letter(session, app, dossier, decision=decision, contract=contract, actor=actor, now=now)
     app.decision_letter_id = letter.id
@@ -267,9 +272,8 @@ async def decide_application(
         extra["eisen_onvoldoende"] = [title for title, _ in dossier.failed]
     await record_transition(session, app, decision, actor=actor, now=now, extra=extra)
     word = "toegelaten" if decision == "admit" else "afgewezen"
-    await outbox.enqueue(
-        session, region_id=app.region_id, to_address=app.contact_email, now=now,
-        subject=f"Besluit op uw aanmelding {app.reference}: {word}",
+    await mail_applicant(
+        session, app, now=now, subject=f"Besluit op uw aanmelding {app.reference}: {word}",
         body=(
             f"Beste {app.contact_name},\n\nEr is een besluit genomen op de aanmelding van {app.org_name} "
             f"({app.reference}): {word}. De besluitbrief staat voor u klaar op {portal_link()}."
@@ -277,6 +281,37 @@ async def decide_application(
         dedupe_key=f"application-decision:{app.id}",
     )  # fmt: skip
     return app
+
+
+def _checked_decision(
+    decision: str, data: DecisionInput, dossier: Dossier, *, today: date
+) -> tuple[str, date | None]:
+    """(reason, start date of the framework contract: admit only); ValidationFailed lists every error."""
+    errors = ErrorCollector()
+    reason = ar.check_text(errors, "reason", data.reason, "", required=False)
+    starts_on = None
+    if decision == "admit":
+        starts_on = ar.check_starts_on(errors, data.starts_on, today=today)
+        if dossier.blockers:
+            errors.add("decision", ar.admit_refusal(dossier.blockers))
+    elif not dossier.failed and not reason:
+        errors.add("reason", "Geef een reden voor de afwijzing, of beoordeel minstens één eis als 'voldoet niet'.")
+    errors.raise_if_any()
+    return reason, starts_on
+
+
+async def _admit(
+    session: AsyncSession, app: Application, *, starts_on: date, actor: Actor, now: datetime
+) -> FrameworkContract:
+    """The applicant becomes a provider with a framework contract; its accounts become provider accounts."""
+    provider, contract = await create_provider_from_application(session, app, starts_on=starts_on, actor=actor, now=now)
+    app.provider_id = provider.id
+    await session.execute(
+        update(Membership)
+        .where(Membership.region_id == app.region_id, Membership.application_id == app.id)
+        .values(role="provider", provider_id=provider.id)
+    )
+    return contract
 
 
 async def _decision_letter(

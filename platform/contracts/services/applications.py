@@ -1,6 +1,7 @@
-"""Use cases of the application workflow (aanmelding), part 1: the public form and the applicant's portal.
-They never commit; every state change writes one audit event with a before/after summary. The team's review
-and decision are in `application_review`; what pages and API show is in `application_dossier`."""
+"""Use cases of the application workflow (aanmelding), part 1: the public form, and what the portal and the
+team share. They never commit; every state change writes one audit event with a before/after summary. The
+applicant's portal is in `application_portal`, the team's review and decision in `application_review`; what
+pages and API show is in `application_dossier`."""
 
 from __future__ import annotations
 
@@ -19,14 +20,12 @@ from contracts.models import (
     Application,
     ApplicationMunicipality,
     ApplicationProfile,
-    Evidence,
-    InfoRequest,
     Provider,
     Requirement,
 )
 from contracts.queries import applications_visible_to
 from contracts.rules import APPLICATION_OPEN, application_next, evidence_state
-from contracts.schemas import ApplicationInput, EvidenceFile
+from contracts.schemas import ApplicationInput
 from contracts.services.application_dossier import (
     EvidenceItem,
     check_ids,
@@ -35,12 +34,13 @@ from contracts.services.application_dossier import (
     requirement_info,
     requirements_of,
 )
+from contracts.services.evidence import replace_evidence
 from jeugdregio import audit, outbox
 from jeugdregio.audit import Actor
 from jeugdregio.auth import Principal
 from jeugdregio.clock import today as local_today
 from jeugdregio.documents import store_document
-from jeugdregio.errors import Conflict, ErrorCollector, InvalidTransition, NotFound
+from jeugdregio.errors import Conflict, ErrorCollector, NotFound
 from jeugdregio.security import new_token, token_hash
 from jeugdregio.settings import get_settings
 from jeugdregio.tables import Membership, Municipality, Region, User, WebSession
@@ -190,35 +190,98 @@ async def submit_application(
     region = await _region_for(session, principal, slug)
     assert region.id is not None
     today = local_today(now)
+    previous = await _check_may_apply(session, region, principal, today)
+    await _lock_region_applications(session, region.id)
+    clean, files = await _checked_submission(session, region.id, data, today, new_account=principal is None)
+    user_id, actor = await _applicant(
+        session, principal, clean, data.password, region_id=region.id, request_id=request_id, now=now
+    )
+    app = await _store_application(
+        session, region.id, clean, files, previous=previous, user_id=user_id, year=today.year, now=now
+    )
+    membership_id = await _link_membership(session, principal, app, user_id=user_id, now=now)
+    await audit.record(
+        session, actor, object_type="application", object_id=app.id, action="submit", now=now, region_id=region.id,
+        summary={
+            **audit.changes({"status": None}, {"status": "submitted"}), "referentie": app.reference,
+            "organisatie": app.org_name, "kvk": app.kvk, "bewijsstukken": [r.code for r, _ in files],
+            **({"vorige_aanmelding": previous.reference} if previous else {}),
+        },
+    )  # fmt: skip
+    await _mail_receipt(session, app, region, now=now)
+    cookie = None
+    if principal is None:
+        assert membership_id is not None
+        cookie = await start_web_session(session, actor, membership_id=membership_id, now=now, hours=session_hours)
+    return Submitted(app, cookie)
+
+
+async def _mail_receipt(session: AsyncSession, app: Application, region: Region, *, now: datetime) -> None:
+    await mail_applicant(
+        session, app, now=now, subject=f"Ontvangstbevestiging aanmelding {app.reference}",
+        body=(
+            f"Beste {app.contact_name},\n\nWij hebben de aanmelding van {app.org_name} voor het register van "
+            f"{region.name} ontvangen onder kenmerk {app.reference}. U kunt de behandeling volgen op "
+            f"{portal_link()}.\n\nMet vriendelijke groet,\n{region.name}"
+        ),
+        dedupe_key=f"application-submitted:{app.id}",
+    )  # fmt: skip
+
+
+async def _check_may_apply(
+    session: AsyncSession, region: Region, principal: Principal | None, today: date
+) -> Application | None:
+    """Conflict when the admission window is closed or the principal may not apply; else the previous application."""
     window = await admission_window(session, region, today)
     if not window.is_open:
         raise Conflict(window.message)
     mode, notice, previous = await _eligibility(session, principal)
     if mode == "blocked":
         raise Conflict(notice)
-    await _lock_region_applications(session, region.id)
-    requirements = [requirement_info(r) for r in await requirements_of(session, region.id)]
+    return previous
+
+
+CheckedFiles = list[tuple[ar.RequirementInfo, ar.CheckedEvidence]]
+
+
+async def _checked_submission(
+    session: AsyncSession, region_id: int, data: ApplicationInput, today: date, *, new_account: bool
+) -> tuple[ar.CleanApplication, CheckedFiles]:
+    """The form and its files checked against the region's profiles, municipalities and requirements; every
+    error at once (ValidationFailed)."""
+    requirements = [requirement_info(r) for r in await requirements_of(session, region_id)]
     errors = ErrorCollector()
     clean = ar.check_application(
-        data, errors, profile_ids={p.id for p in await list_profiles(session, region.id)},
-        municipality_ids={m.id for m in await municipalities_of(session, region.id) if m.id is not None},
-        new_account=principal is None,
+        data, errors, profile_ids={p.id for p in await list_profiles(session, region_id)},
+        municipality_ids={m.id for m in await municipalities_of(session, region_id) if m.id is not None},
+        new_account=new_account,
     )  # fmt: skip
     files = ar.check_evidence(requirements, data.evidence, today, errors, all_required=True)
-    await _check_unique(session, region.id, clean, errors, new_account=principal is None)
+    await _check_unique(session, region_id, clean, errors, new_account=new_account)
     errors.raise_if_any()
+    return clean, files
 
-    if principal is None:
-        user = await create_user(
-            session, email=clean.contact_email, name=clean.contact_name, password=data.password, now=now
-        )
-        assert user.id is not None
-        user_id = user.id
-        actor = Actor(user_id=user.id, label=user.email, role="applicant", region_id=region.id, request_id=request_id)
-    else:
-        user_id, actor = principal.user_id, principal.actor()
+
+async def _applicant(
+    session: AsyncSession, principal: Principal | None, clean: ar.CleanApplication, password: str, *,
+    region_id: int, request_id: str, now: datetime,
+) -> tuple[int, Actor]:  # fmt: skip
+    """(user id, actor) of the applicant: a new account, or the logged-in one."""
+    if principal is not None:
+        return principal.user_id, principal.actor()
+    user = await create_user(session, email=clean.contact_email, name=clean.contact_name, password=password, now=now)
+    assert user.id is not None
+    return user.id, Actor(user_id=user.id, label=user.email, role="applicant", region_id=region_id,
+                          request_id=request_id)  # fmt: skip
+
+
+async def _store_application(
+    session: AsyncSession, region_id: int, clean: ar.CleanApplication, files: CheckedFiles, *,
+    previous: Application | None, user_id: int, year: int, now: datetime,
+) -> Application:  # fmt: skip
+    """The application row with its profiles, municipalities and evidence."""
     app = Application(
-        region_id=region.id, reference=await _next_reference(session, region.id, today.year), status="submitted",
+        region_id=region_id, reference=await _next_reference(session, region_id, year), status="submitted",
         org_name=clean.org_name, kvk=clean.kvk, agb=clean.agb, street=clean.street, postcode=clean.postcode,
         city=clean.city, contact_name=clean.contact_name, contact_email=clean.contact_email,
         contact_phone=clean.contact_phone, vision=clean.vision, submitted_at=now, updated_at=now,
@@ -228,42 +291,27 @@ async def submit_application(
     await session.flush()
     assert app.id is not None
     for pid in clean.profile_ids:
-        session.add(ApplicationProfile(region_id=region.id, application_id=app.id, profile_id=pid))
+        session.add(ApplicationProfile(region_id=region_id, application_id=app.id, profile_id=pid))
     for mid in clean.municipality_ids:
-        session.add(ApplicationMunicipality(region_id=region.id, application_id=app.id, municipality_id=mid))
+        session.add(ApplicationMunicipality(region_id=region_id, application_id=app.id, municipality_id=mid))
     for requirement, checked in files:
         await store_evidence(session, app, requirement, checked, uploaded_by=user_id, now=now)
+    return app
+
+
+async def _link_membership(
+    session: AsyncSession, principal: Principal | None, app: Application, *, user_id: int, now: datetime
+) -> int | None:
+    """The applicant's membership follows this application: a new one for a new account. Returns its id."""
     if principal is None:
         membership = await add_membership(
-            session, user_id=user_id, region_id=region.id, role="applicant", now=now, application_id=app.id
+            session, user_id=user_id, region_id=app.region_id, role="applicant", now=now, application_id=app.id
         )
-        membership_id = membership.id
-    else:
-        membership_id = principal.membership_id
-        await session.execute(update(Membership).where(Membership.id == membership_id).values(application_id=app.id))
-    await audit.record(
-        session, actor, object_type="application", object_id=app.id, action="submit", now=now, region_id=region.id,
-        summary={
-            **audit.changes({"status": None}, {"status": "submitted"}), "referentie": app.reference,
-            "organisatie": app.org_name, "kvk": app.kvk, "bewijsstukken": [r.code for r, _ in files],
-            **({"vorige_aanmelding": previous.reference} if previous else {}),
-        },
-    )  # fmt: skip
-    await outbox.enqueue(
-        session, region_id=region.id, to_address=app.contact_email, now=now,
-        subject=f"Ontvangstbevestiging aanmelding {app.reference}",
-        body=(
-            f"Beste {app.contact_name},\n\nWij hebben de aanmelding van {app.org_name} voor het register van "
-            f"{region.name} ontvangen onder kenmerk {app.reference}. U kunt de behandeling volgen op "
-            f"{portal_link()}.\n\nMet vriendelijke groet,\n{region.name}"
-        ),
-        dedupe_key=f"application-submitted:{app.id}",
-    )  # fmt: skip
-    cookie = None
-    if principal is None:
-        assert membership_id is not None
-        cookie = await start_web_session(session, actor, membership_id=membership_id, now=now, hours=session_hours)
-    return Submitted(app, cookie)
+        return membership.id
+    await session.execute(
+        update(Membership).where(Membership.id == principal.membership_id).values(application_id=app.id)
+    )
+    return principal.membership_id
 
 
 async def start_web_session(
@@ -286,6 +334,16 @@ def portal_link() -> str:
     return get_settings().base_url.rstrip("/") + "/mijn-aanmelding"
 
 
+async def mail_applicant(
+    session: AsyncSession, app: Application, *, subject: str, body: str, dedupe_key: str, now: datetime
+) -> None:
+    """Queue a mail to the application's contact address (once per dedupe key)."""
+    await outbox.enqueue(
+        session, region_id=app.region_id, to_address=app.contact_email, subject=subject, body=body, now=now,
+        dedupe_key=dedupe_key,
+    )  # fmt: skip
+
+
 # ---- shared by the portal and the team ----------------------------------------------------------------------
 
 
@@ -305,22 +363,11 @@ async def store_evidence(
         content_type=checked.content_type, now=now, created_by=uploaded_by,
         stem=re.sub(r"[^A-Za-z0-9_-]+", "-", f"bewijs-{app.reference}-{requirement.code}"),
     )  # fmt: skip
-    await session.execute(
-        update(Evidence)
-        .where(
-            Evidence.application_id == app.id, Evidence.requirement_id == requirement.id,
-            Evidence.superseded_at.is_(None),  # type: ignore[union-attr]
-        )
-        .values(superseded_at=now)
-    )  # fmt: skip
     assert doc.id is not None
-    evidence = Evidence(
-        region_id=app.region_id, application_id=app.id, requirement_id=requirement.id, document_id=doc.id,
-        original_name=checked.file.original_name[:200], valid_until=checked.valid_until, uploaded_by=uploaded_by,
-        uploaded_at=now,
+    evidence = await replace_evidence(
+        session, region_id=app.region_id, application_id=app.id, requirement_id=requirement.id, document_id=doc.id,
+        original_name=checked.file.original_name, valid_until=checked.valid_until, uploaded_by=uploaded_by, now=now,
     )  # fmt: skip
-    session.add(evidence)
-    await session.flush()
     state = evidence_state(checked.valid_until, local_today(now))
     return EvidenceItem(evidence, doc.filename, doc.size, doc.content_type, state)
 
@@ -356,78 +403,3 @@ async def record_transition(
         region_id=app.region_id,
     )  # fmt: skip
     return after
-
-
-# ---- the applicant's portal ---------------------------------------------------------------------------------
-
-
-async def add_evidence(
-    session: AsyncSession, principal: Principal, file: EvidenceFile, *, application_id: int | None = None,
-    actor: Actor, now: datetime,
-) -> EvidenceItem:  # fmt: skip
-    """Add or replace evidence for one requirement of the applicant's own, still open application."""
-    if principal.is_team:
-        raise NotFound()
-    app = await load_for_update(session, principal, application_id)
-    if app.status not in APPLICATION_OPEN:
-        raise InvalidTransition("Bewijs toevoegen kan alleen zolang de aanmelding in behandeling is.")
-    requirements = [requirement_info(r) for r in await requirements_of(session, app.region_id)]
-    errors = ErrorCollector()
-    checked = ar.check_evidence(requirements, (file,), local_today(now), errors, all_required=False)
-    errors.raise_if_any()
-    requirement, result = checked[0]
-    item = await store_evidence(session, app, requirement, result, uploaded_by=principal.user_id, now=now)
-    app.updated_at = now
-    await audit.record(
-        session, actor, object_type="application", object_id=app.id, action="add_evidence", now=now,
-        region_id=app.region_id,
-        summary={
-            "eis": requirement.title, "geldig_tot": str(result.valid_until or "onbeperkt"), "bewijs": item.evidence.id,
-        },
-    )  # fmt: skip
-    return item
-
-
-async def answer_info_request(
-    session: AsyncSession, principal: Principal, answer: str, files: tuple[EvidenceFile, ...], *,
-    actor: Actor, now: datetime,
-) -> Application:  # fmt: skip
-    """The applicant answers the open request (optionally with new evidence); the team reviews again."""
-    app = await load_for_update(session, principal, None)
-    application_next(app.status, "answer_info")  # refuse early, before any validation
-    request = await open_info_request(session, app)
-    errors = ErrorCollector()
-    answer = ar.check_text(errors, "answer", answer, "Vul uw antwoord op de vraag in.")
-    requirements = [requirement_info(r) for r in await requirements_of(session, app.region_id)]
-    checked = ar.check_evidence(requirements, files, local_today(now), errors, all_required=False)
-    errors.raise_if_any()
-    for requirement, result in checked:
-        await store_evidence(session, app, requirement, result, uploaded_by=principal.user_id, now=now)
-    if request is not None:
-        request.answer, request.answered_at = answer, now
-    await record_transition(
-        session, app, "answer_info", actor=actor, now=now,
-        extra={"antwoord": answer, "bewijsstukken": [r.title for r, _ in checked]},
-    )  # fmt: skip
-    return app
-
-
-async def open_info_request(session: AsyncSession, app: Application) -> InfoRequest | None:
-    rows = await session.execute(
-        select(InfoRequest)
-        .where(InfoRequest.application_id == app.id, InfoRequest.answered_at.is_(None))  # type: ignore[union-attr]
-        .order_by(InfoRequest.id.desc())  # type: ignore[union-attr]
-    )
-    return rows.scalars().first()
-
-
-async def withdraw_application(
-    session: AsyncSession, principal: Principal, reason: str, *, actor: Actor, now: datetime
-) -> Application:
-    app = await load_for_update(session, principal, None)
-    errors = ErrorCollector()
-    reason = ar.check_text(errors, "reason", reason, "", required=False)
-    errors.raise_if_any()
-    await record_transition(session, app, "withdraw", actor=actor, now=now, extra={"reden": reason} if reason else {})
-    return app
-

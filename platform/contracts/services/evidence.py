@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contracts.models import Evidence, Provider, Requirement
-from contracts.queries import evidence_visible_to, providers_visible_to
+from contracts.queries import evidence_visible_to, providers_visible_to, scalar_or_not_found
 from contracts.rules import add_months, evidence_state
 from jeugdregio import audit, outbox
 from jeugdregio.auth import Principal
@@ -160,14 +160,8 @@ async def vaults_visible_to(
 
 async def evidence_document(session: AsyncSession, principal: Principal, evidence_id: int) -> Document:
     """The stored file of one evidence row, through evidence_visible_to (404 when not visible)."""
-    document_id = (
-        await session.execute(
-            evidence_visible_to(principal).with_only_columns(Evidence.document_id).where(Evidence.id == evidence_id)
-        )
-    ).scalar_one_or_none()
-    if document_id is None:
-        raise NotFound()
-    return await get_document(session, document_id, principal.region_id)
+    q = evidence_visible_to(principal).with_only_columns(Evidence.document_id).where(Evidence.id == evidence_id)
+    return await get_document(session, await scalar_or_not_found(session, q), principal.region_id)
 
 
 async def upload_provider_evidence(
@@ -181,13 +175,7 @@ async def upload_provider_evidence(
     now: datetime,
 ) -> Evidence:
     """The provider replaces the evidence for one requirement. The previous row is superseded, not deleted."""
-    if principal.role != "provider" or principal.provider_id is None:
-        raise NotFound()
-    provider = await session.get(Provider, principal.provider_id, with_for_update=True)
-    if provider is None or provider.region_id != principal.region_id:
-        raise NotFound()
-    if provider.status == "ended":
-        raise Conflict("Uw overeenkomst is beëindigd; u kunt geen bewijsstukken meer aanleveren.")
+    provider = await _uploading_provider(session, principal)
     errors = ErrorCollector()
     requirement = await _requirement(session, errors, provider.region_id, requirement_id)
     content_type = ""
@@ -203,27 +191,55 @@ async def upload_provider_evidence(
         session, region_id=provider.region_id, kind="evidence", content=content, content_type=content_type,
         now=now, created_by=principal.user_id, stem=f"bewijs-{provider.id}-{requirement.code}-{now:%Y%m%d%H%M%S}",
     )  # fmt: skip
-    await session.execute(
-        update(Evidence)
-        .where(
-            Evidence.provider_id == provider.id, Evidence.requirement_id == requirement.id,
-            col(Evidence.superseded_at).is_(None),
-        )
-        .values(superseded_at=now)
-    )
     assert doc.id is not None
-    evidence = Evidence(
-        region_id=provider.region_id, provider_id=provider.id, requirement_id=requirement.id, document_id=doc.id,
-        original_name=original_name.strip()[:200], valid_until=until, uploaded_by=principal.user_id,
-        uploaded_at=now,
+    evidence = await replace_evidence(
+        session, region_id=provider.region_id, provider_id=provider.id, requirement_id=requirement.id,
+        document_id=doc.id, original_name=original_name.strip(), valid_until=until, uploaded_by=principal.user_id,
+        now=now,
     )  # fmt: skip
-    session.add(evidence)
-    await session.flush()
     await audit.record(
         session, principal.actor(), object_type="provider", object_id=provider.id, action="evidence_upload",
         now=now, summary={"eis": requirement.code, "bewijs": evidence.id,
                           "geldig_tot": until.isoformat() if until else None},
     )  # fmt: skip
+    return evidence
+
+
+async def _uploading_provider(session: AsyncSession, principal: Principal) -> Provider:
+    """The principal's own provider, locked; 404 for anyone else, 409 once its contract has ended."""
+    if principal.role != "provider" or principal.provider_id is None:
+        raise NotFound()
+    provider = await session.get(Provider, principal.provider_id, with_for_update=True)
+    if provider is None or provider.region_id != principal.region_id:
+        raise NotFound()
+    if provider.status == "ended":
+        raise Conflict("Uw overeenkomst is beëindigd; u kunt geen bewijsstukken meer aanleveren.")
+    return provider
+
+
+async def replace_evidence(
+    session: AsyncSession, *, region_id: int, requirement_id: int, document_id: int, original_name: str,
+    valid_until: date | None, uploaded_by: int | None, now: datetime, application_id: int | None = None,
+    provider_id: int | None = None,
+) -> Evidence:  # fmt: skip
+    """A new evidence row for one owner (the application, or else the provider) and requirement; the owner's
+    earlier evidence for that requirement is superseded, never deleted."""
+    if application_id is not None:
+        owner = Evidence.application_id == application_id
+    else:
+        owner = Evidence.provider_id == provider_id
+    await session.execute(
+        update(Evidence)
+        .where(owner, Evidence.requirement_id == requirement_id, col(Evidence.superseded_at).is_(None))
+        .values(superseded_at=now)
+    )
+    evidence = Evidence(
+        region_id=region_id, application_id=application_id, provider_id=provider_id, requirement_id=requirement_id,
+        document_id=document_id, original_name=original_name[:200], valid_until=valid_until, uploaded_by=uploaded_by,
+        uploaded_at=now,
+    )  # fmt: skip
+    session.add(evidence)
+    await session.flush()
     return evidence
 
 

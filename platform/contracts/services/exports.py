@@ -21,7 +21,7 @@ from sqlmodel import col
 
 from catalogue.public import ProfileView, list_profiles
 from contracts.models import ContractLot, FrameworkContract, Provider, ProviderMunicipality
-from contracts.queries import providers_visible_to
+from contracts.queries import contains_pattern, lots_per_contract, providers_visible_to
 from contracts.services.evidence import evidence_problems
 from jeugdregio.auth import Principal
 from jeugdregio.errors import FieldError, ValidationFailed
@@ -138,38 +138,14 @@ class RegisterPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def register_query(
     principal: Principal, filters: RegisterFilter, *, today: date, public: bool, provider_id: int | None = None
 ) -> Any:
     """The provider rows visible to the principal, filtered; columns: Provider + contract, lots, municipalities,
     evidence counts (team only) and the total count (window function)."""
-    contract = (
-        select(FrameworkContract.id, FrameworkContract.provider_id, FrameworkContract.number, FrameworkContract.status)
-        .where(FrameworkContract.region_id == principal.region_id)
-        .distinct(FrameworkContract.provider_id)
-        .order_by(FrameworkContract.provider_id, col(FrameworkContract.id).desc())
-        .subquery("latest_contract")
-    )
-    lots = (
-        select(ContractLot.contract_id, func.array_agg(ContractLot.profile_id).label("profile_ids"))
-        .where(ContractLot.region_id == principal.region_id)
-        .group_by(ContractLot.contract_id)
-        .subquery("lots")
-    )
-    served = (
-        select(
-            ProviderMunicipality.provider_id,
-            func.array_agg(aggregate_order_by(Municipality.name, Municipality.name)).label("names"),
-        )
-        .join(Municipality, Municipality.id == ProviderMunicipality.municipality_id)
-        .where(ProviderMunicipality.region_id == principal.region_id)
-        .group_by(ProviderMunicipality.provider_id)
-        .subquery("served")
-    )
+    contract = _latest_contracts(principal.region_id)
+    lots = lots_per_contract(principal.region_id)
+    served = _served_municipalities(principal.region_id)
     q = (
         providers_visible_to(principal)
         .add_columns(contract.c.id, contract.c.number, contract.c.status, lots.c.profile_ids, served.c.names)
@@ -180,18 +156,53 @@ def register_query(
     if public:
         q = q.where(col(Provider.status).in_(PUBLIC_STATUSES))
     else:
-        ev = evidence_problems(principal.region_id, today)
-        q = q.add_columns(ev.c.missing, ev.c.expired, ev.c.expiring).outerjoin(ev, ev.c.provider_id == Provider.id)
-        problem = {
-            "missing": ev.c.missing > 0, "expired": ev.c.expired > 0, "expiring": ev.c.expiring > 0,
-            "any": or_(ev.c.missing > 0, ev.c.expired > 0, ev.c.expiring > 0),
-        }  # fmt: skip
-        if filters.evidence:
-            q = q.where(problem[filters.evidence])
+        q = _with_evidence_problems(q, principal.region_id, filters.evidence, today=today)
     if provider_id is not None:
         q = q.where(Provider.id == provider_id)
+    q = _filtered(q, filters, contract_id=contract.c.id)
+    return q.add_columns(func.count().over().label("total")).order_by(func.lower(Provider.name), Provider.id)
+
+
+def _latest_contracts(region_id: int) -> Any:
+    """Subquery: the newest framework contract per provider (id, provider_id, number, status)."""
+    return (
+        select(FrameworkContract.id, FrameworkContract.provider_id, FrameworkContract.number, FrameworkContract.status)
+        .where(FrameworkContract.region_id == region_id)
+        .distinct(FrameworkContract.provider_id)
+        .order_by(FrameworkContract.provider_id, col(FrameworkContract.id).desc())
+        .subquery("latest_contract")
+    )
+
+
+def _served_municipalities(region_id: int) -> Any:
+    """Subquery: (provider_id, names) with the names of the municipalities a provider serves, sorted."""
+    return (
+        select(
+            ProviderMunicipality.provider_id,
+            func.array_agg(aggregate_order_by(Municipality.name, Municipality.name)).label("names"),
+        )
+        .join(Municipality, Municipality.id == ProviderMunicipality.municipality_id)
+        .where(ProviderMunicipality.region_id == region_id)
+        .group_by(ProviderMunicipality.provider_id)
+        .subquery("served")
+    )
+
+
+def _with_evidence_problems(q: Any, region_id: int, evidence: str, *, today: date) -> Any:
+    """The team's columns: evidence problem counts per provider, and the `evidence` filter on them."""
+    ev = evidence_problems(region_id, today)
+    q = q.add_columns(ev.c.missing, ev.c.expired, ev.c.expiring).outerjoin(ev, ev.c.provider_id == Provider.id)
+    problem = {
+        "missing": ev.c.missing > 0, "expired": ev.c.expired > 0, "expiring": ev.c.expiring > 0,
+        "any": or_(ev.c.missing > 0, ev.c.expired > 0, ev.c.expiring > 0),
+    }  # fmt: skip
+    return q.where(problem[evidence]) if evidence else q
+
+
+def _filtered(q: Any, filters: RegisterFilter, *, contract_id: Any) -> Any:
+    """The URL filters: free text (name, KvK, AGB), status, a lot of the latest contract, a municipality."""
     if filters.q:
-        pattern = _like(filters.q)
+        pattern = contains_pattern(filters.q)
         q = q.where(
             or_(col(Provider.name).ilike(pattern), col(Provider.kvk).ilike(pattern), col(Provider.agb).ilike(pattern))
         )
@@ -199,7 +210,7 @@ def register_query(
         q = q.where(Provider.status == filters.status)
     if filters.profile is not None:
         q = q.where(
-            exists().where(and_(ContractLot.contract_id == contract.c.id, ContractLot.profile_id == filters.profile))
+            exists().where(and_(ContractLot.contract_id == contract_id, ContractLot.profile_id == filters.profile))
         )
     if filters.municipality is not None:
         q = q.where(
@@ -208,7 +219,7 @@ def register_query(
                 ProviderMunicipality.municipality_id == filters.municipality,
             )
         )
-    return q.add_columns(func.count().over().label("total")).order_by(func.lower(Provider.name), Provider.id)
+    return q
 
 
 async def register_rows(

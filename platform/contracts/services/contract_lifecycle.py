@@ -1,17 +1,18 @@
-"""Register use cases: providers and their framework contracts (admission, amendments, status changes)."""
+"""Register use cases that write: admission of a provider with its framework contract, contract versions, and
+the contract lifecycle (suspend, resume, terminate, amend) with its input parsing. They never commit; every
+change writes an audit event. The reads (pages, API) are in `register_views`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
-from catalogue.public import ProfileView, list_profiles, profiles_by_id
+from catalogue.public import profiles_by_id
 from contracts.models import (
     Application,
     ApplicationMunicipality,
@@ -23,18 +24,21 @@ from contracts.models import (
     Provider,
     ProviderMunicipality,
 )
-from contracts.queries import contracts_visible_to, providers_visible_to
 from contracts.rules import PROVIDER_STATUS_FOR_CONTRACT, add_months, contract_next
+from contracts.services.register_views import lot_profile_ids
 from jeugdregio import audit
 from jeugdregio.audit import Actor
-from jeugdregio.auth import Principal
-from jeugdregio.documents import get_document, store_document
+from jeugdregio.documents import store_document
 from jeugdregio.errors import ErrorCollector, NotFound, ValidationFailed
 from jeugdregio.pdf import render_pdf
-from jeugdregio.tables import AuditEvent, Document, Municipality, Region
+from jeugdregio.tables import Region
 from jeugdregio.templating import datum
 
 CONTRACT_TERM_MONTHS = 48
+REASON_MAX = 1000
+
+
+# ---- admission: a provider with its framework contract (version 1) -------------------------------------------
 
 
 async def next_contract_number(session: AsyncSession, region_id: int, year: int) -> str:
@@ -55,24 +59,7 @@ async def create_provider_from_application(
     """Admission: the applicant becomes a provider in the register with a framework contract (version 1)
     whose lots are the profiles applied for; the application's evidence moves into the provider's vault."""
     assert application.id is not None
-    provider = Provider(
-        region_id=application.region_id, name=application.org_name, kvk=application.kvk, agb=application.agb,
-        street=application.street, postcode=application.postcode, city=application.city,
-        contact_name=application.contact_name, contact_email=application.contact_email,
-        contact_phone=application.contact_phone, status="active", admitted_on=starts_on, created_at=now,
-    )  # fmt: skip
-    session.add(provider)
-    await session.flush()
-    assert provider.id is not None
-    municipality_ids = (
-        await session.execute(
-            select(ApplicationMunicipality.municipality_id).where(
-                ApplicationMunicipality.application_id == application.id
-            )
-        )
-    ).scalars().all()
-    for mid in municipality_ids:
-        session.add(ProviderMunicipality(region_id=application.region_id, provider_id=provider.id, municipality_id=mid))
+    provider = await _admit_provider(session, application, starts_on=starts_on, now=now)
     profile_ids = list(
         (
             await session.execute(
@@ -80,17 +67,7 @@ async def create_provider_from_application(
             )
         ).scalars()
     )
-    contract = FrameworkContract(
-        region_id=application.region_id, provider_id=provider.id,
-        number=await next_contract_number(session, application.region_id, starts_on.year),
-        starts_on=starts_on, ends_on=add_months(starts_on, CONTRACT_TERM_MONTHS) - timedelta(days=1),
-        status="active", version=1, created_at=now,
-    )  # fmt: skip
-    session.add(contract)
-    await session.flush()
-    assert contract.id is not None
-    for pid in profile_ids:
-        session.add(ContractLot(region_id=application.region_id, contract_id=contract.id, profile_id=pid))
+    contract = await _first_contract(session, provider, profile_ids, starts_on=starts_on, now=now)
     await session.execute(
         update(Evidence)
         .where(Evidence.application_id == application.id, Evidence.superseded_at.is_(None))  # type: ignore[union-attr]
@@ -109,6 +86,49 @@ async def create_provider_from_application(
         summary={"nummer": contract.number, "ingang": starts_on.isoformat(), "einde": str(contract.ends_on)},
     )  # fmt: skip
     return provider, contract
+
+
+async def _admit_provider(
+    session: AsyncSession, application: Application, *, starts_on: date, now: datetime
+) -> Provider:
+    """The provider row from the application's details, serving the municipalities applied for."""
+    provider = Provider(
+        region_id=application.region_id, name=application.org_name, kvk=application.kvk, agb=application.agb,
+        street=application.street, postcode=application.postcode, city=application.city,
+        contact_name=application.contact_name, contact_email=application.contact_email,
+        contact_phone=application.contact_phone, status="active", admitted_on=starts_on, created_at=now,
+    )  # fmt: skip
+    session.add(provider)
+    await session.flush()
+    assert provider.id is not None
+    municipality_ids = (
+        await session.execute(
+            select(ApplicationMunicipality.municipality_id).where(
+                ApplicationMunicipality.application_id == application.id
+            )
+        )
+    ).scalars().all()
+    for mid in municipality_ids:
+        session.add(ProviderMunicipality(region_id=application.region_id, provider_id=provider.id, municipality_id=mid))
+    return provider
+
+
+async def _first_contract(
+    session: AsyncSession, provider: Provider, profile_ids: list[int], *, starts_on: date, now: datetime
+) -> FrameworkContract:
+    """The framework contract for the standard term from `starts_on`, with a lot per profile."""
+    contract = FrameworkContract(
+        region_id=provider.region_id, provider_id=provider.id,
+        number=await next_contract_number(session, provider.region_id, starts_on.year),
+        starts_on=starts_on, ends_on=add_months(starts_on, CONTRACT_TERM_MONTHS) - timedelta(days=1),
+        status="active", version=1, created_at=now,
+    )  # fmt: skip
+    session.add(contract)
+    await session.flush()
+    assert contract.id is not None
+    for pid in profile_ids:
+        session.add(ContractLot(region_id=provider.region_id, contract_id=contract.id, profile_id=pid))
+    return contract
 
 
 async def add_contract_version(
@@ -147,9 +167,7 @@ async def add_contract_version(
     return version
 
 
-# ---- framework contract lifecycle: suspend, resume, terminate, amend (the team only; guards in routes) ------
-
-REASON_MAX = 1000
+# ---- input of the lifecycle actions (forms and API bodies) ---------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -220,6 +238,9 @@ def parse_amendment(data: Mapping[str, Any]) -> Amendment:
     return Amendment(reason=reason, on=on, profile_ids=profile_ids, ends_on=ends_on)
 
 
+# ---- framework contract lifecycle: suspend, resume, terminate, amend (the team only; guards in routes) ------
+
+
 async def _lock_contract(session: AsyncSession, contract_id: int, actor: Actor) -> tuple[FrameworkContract, Provider]:
     """The contract and its provider, locked; only within the actor's region (404 otherwise)."""
     contract = (
@@ -234,11 +255,6 @@ async def _lock_contract(session: AsyncSession, contract_id: int, actor: Actor) 
     provider = await session.get(Provider, contract.provider_id, with_for_update=True)
     assert provider is not None
     return contract, provider
-
-
-async def _lot_profile_ids(session: AsyncSession, contract_id: int | None) -> list[int]:
-    rows = await session.execute(select(ContractLot.profile_id).where(ContractLot.contract_id == contract_id))
-    return sorted(rows.scalars())
 
 
 def _snapshot(contract: FrameworkContract, provider: Provider) -> dict[str, Any]:
@@ -309,7 +325,7 @@ async def amend_contract(
     """A new contract version with new lots and/or a new end date, its reason and its PDF."""
     contract, provider = await _lock_contract(session, contract_id, actor)
     contract_next(contract.status, "amend")
-    current = await _lot_profile_ids(session, contract.id)
+    current = await lot_profile_ids(session, contract.id)
     lots = current if profile_ids is None else sorted(set(profile_ids))
     known = await profiles_by_id(session, contract.region_id, sorted(set(current) | set(lots)))
     errors = ErrorCollector()
@@ -328,10 +344,7 @@ async def amend_contract(
     before = {**_snapshot(contract, provider), "percelen": [numbers[p] for p in current if p in numbers]}
     contract.version += 1
     contract.ends_on = new_end
-    await session.execute(delete(ContractLot).where(ContractLot.contract_id == contract.id))
-    for pid in lots:
-        session.add(ContractLot(region_id=contract.region_id, contract_id=contract.id, profile_id=pid))  # type: ignore[arg-type]
-    await session.flush()
+    await _replace_lots(session, contract, lots)
     version = await add_contract_version(
         session, contract, provider=provider, reason=reason, effective_on=on, profile_ids=lots, actor=actor, now=now
     )
@@ -343,178 +356,30 @@ async def amend_contract(
     return version
 
 
-# ---- reading: contracts, a provider's page, the history ----------------------------------------------------
+async def _replace_lots(session: AsyncSession, contract: FrameworkContract, profile_ids: list[int]) -> None:
+    await session.execute(delete(ContractLot).where(ContractLot.contract_id == contract.id))
+    for pid in profile_ids:
+        session.add(ContractLot(region_id=contract.region_id, contract_id=contract.id, profile_id=pid))  # type: ignore[arg-type]
+    await session.flush()
 
 
-@dataclass(frozen=True)
-class ContractDetail:
-    contract: FrameworkContract
-    lots: list[ProfileView]
-    versions: list[ContractVersion]  # newest first
-
-    def as_json(self) -> dict[str, Any]:
-        c = self.contract
-        return {
-            **contract_json(c, [p.number for p in self.lots]),
-            "lot_profiles": [{"profile_id": p.id, "number": p.number, "name": p.name} for p in self.lots],
-            "versions": [
-                {"version": v.version, "reason": v.reason, "effective_on": v.effective_on.isoformat(),
-                 "starts_on": v.starts_on.isoformat(), "ends_on": v.ends_on.isoformat() if v.ends_on else None,
-                 "lots": v.lots, "created_at": v.created_at.isoformat()}
-                for v in self.versions
-            ],
-        }  # fmt: skip
+StatusService = Callable[..., Awaitable[FrameworkContract]]
+STATUS_CHANGES: dict[str, StatusService] = {
+    "suspend": suspend_contract,
+    "resume": resume_contract,
+    "terminate": terminate_contract,
+}
 
 
-def contract_json(c: FrameworkContract, lots: list[int]) -> dict[str, Any]:
-    def iso(d: date | None) -> str | None:
-        return d.isoformat() if d else None
-
-    return {
-        "id": c.id, "number": c.number, "provider_id": c.provider_id, "status": c.status, "version": c.version,
-        "starts_on": iso(c.starts_on), "ends_on": iso(c.ends_on), "status_reason": c.status_reason,
-        "status_changed_on": iso(c.status_changed_on), "terminated_on": iso(c.terminated_on), "lots": lots,
-        "volume_guarantee": False,
-    }  # fmt: skip
-
-
-async def _contract_detail(session: AsyncSession, contract: FrameworkContract) -> ContractDetail:
-    assert contract.id is not None
-    by_id = await profiles_by_id(session, contract.region_id, await _lot_profile_ids(session, contract.id))
-    versions = (
-        await session.execute(
-            select(ContractVersion)
-            .where(ContractVersion.contract_id == contract.id)
-            .order_by(col(ContractVersion.version).desc())
-        )
-    ).scalars()
-    return ContractDetail(contract, sorted(by_id.values(), key=lambda p: p.number), list(versions))
-
-
-async def contract_detail(session: AsyncSession, principal: Principal, contract_id: int) -> ContractDetail:
-    contract = (
-        await session.execute(contracts_visible_to(principal).where(FrameworkContract.id == contract_id))
-    ).scalar_one_or_none()
-    if contract is None:
-        raise NotFound()
-    return await _contract_detail(session, contract)
-
-
-async def list_contracts(
-    session: AsyncSession, principal: Principal, *, status: str = "", provider_id: int | None = None,
-    limit: int = 50, offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Contracts visible to the principal with their lots (profile numbers), aggregated in one query."""
-    lots = (
-        select(ContractLot.contract_id, func.array_agg(ContractLot.profile_id).label("profile_ids"))
-        .where(ContractLot.region_id == principal.region_id)
-        .group_by(ContractLot.contract_id)
-        .subquery()
-    )
-    q = contracts_visible_to(principal).add_columns(lots.c.profile_ids).outerjoin(
-        lots, lots.c.contract_id == FrameworkContract.id
-    )
-    if status:
-        q = q.where(FrameworkContract.status == status)
-    if provider_id is not None:
-        q = q.where(FrameworkContract.provider_id == provider_id)
-    q = q.order_by(FrameworkContract.number, FrameworkContract.id).limit(limit).offset(offset)
-    numbers = {p.id: p.number for p in await list_profiles(session, principal.region_id)}
-    return [
-        contract_json(c, sorted(numbers[p] for p in ids or [] if p in numbers))
-        for c, ids in (await session.execute(q)).all()
-    ]
-
-
-async def contract_provider_id(session: AsyncSession, principal: Principal, contract_id: int) -> int:
-    provider_id = (
-        await session.execute(
-            contracts_visible_to(principal)
-            .with_only_columns(FrameworkContract.provider_id)
-            .where(FrameworkContract.id == contract_id)
-        )
-    ).scalar_one_or_none()
-    if provider_id is None:
-        raise NotFound()
-    return int(provider_id)
-
-
-@dataclass(frozen=True)
-class ProviderDetail:
-    provider: Provider
-    contract: ContractDetail | None  # the newest contract (the live one, or the last terminated one)
-    municipalities: list[str]
-    history: list[AuditEvent] = field(default_factory=list)
-
-
-async def get_provider(session: AsyncSession, principal: Principal, provider_id: int) -> Provider:
-    row = (
-        await session.execute(providers_visible_to(principal).where(Provider.id == provider_id))
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound()
-    return row  # type: ignore[no-any-return]
-
-
-async def provider_detail(
-    session: AsyncSession, principal: Principal, provider_id: int, *, with_history: bool = False
-) -> ProviderDetail:
-    provider = await get_provider(session, principal, provider_id)
-    contract = (
-        await session.execute(
-            contracts_visible_to(principal)
-            .where(FrameworkContract.provider_id == provider_id)
-            .order_by(col(FrameworkContract.id).desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    municipalities = (
-        await session.execute(
-            select(Municipality.name)
-            .join(ProviderMunicipality, ProviderMunicipality.municipality_id == Municipality.id)
-            .where(ProviderMunicipality.provider_id == provider_id)
-            .order_by(Municipality.name)
-        )
-    ).scalars()
-    return ProviderDetail(
-        provider,
-        await _contract_detail(session, contract) if contract is not None else None,
-        list(municipalities),
-        await provider_history(session, provider) if with_history else [],
-    )
-
-
-async def provider_history(session: AsyncSession, provider: Provider, limit: int = 200) -> list[AuditEvent]:
-    """Audit events about the provider and any of its contracts, newest first."""
-    contract_ids = select(func.cast(FrameworkContract.id, String)).where(FrameworkContract.provider_id == provider.id)
-    q = (
-        select(AuditEvent)
-        .where(
-            AuditEvent.region_id == provider.region_id,
-            or_(
-                and_(AuditEvent.object_type == "provider", AuditEvent.object_id == str(provider.id)),
-                and_(AuditEvent.object_type == "framework_contract", col(AuditEvent.object_id).in_(contract_ids)),
-            ),
-        )
-        .order_by(col(AuditEvent.id).desc())
-        .limit(limit)
-    )
-    return list((await session.execute(q)).scalars())
-
-
-async def contract_version_document(
-    session: AsyncSession, principal: Principal, contract_id: int | None, version: int
-) -> Document:
-    """The PDF of one contract version, if the principal may see the contract (404 otherwise)."""
-    visible = contracts_visible_to(principal).with_only_columns(FrameworkContract.id)
-    document_id = (
-        await session.execute(
-            select(ContractVersion.document_id).where(
-                ContractVersion.contract_id == contract_id, ContractVersion.version == version,
-                col(ContractVersion.contract_id).in_(visible),
-            )
-        )
-    ).scalar_one_or_none()
-    if document_id is None:
-        raise NotFound()
-    return await get_document(session, document_id, principal.region_id)
+async def apply_contract_action(
+    session: AsyncSession, contract_id: int, action: str, data: Mapping[str, Any], *, actor: Actor, now: datetime
+) -> None:
+    """One lifecycle action from a form or API body: 'amend' (parse_amendment) or a status change
+    (parse_status_change; 'suspend', 'resume' or 'terminate')."""
+    if action == "amend":
+        a = parse_amendment(data)
+        await amend_contract(session, contract_id, reason=a.reason, on=a.on, profile_ids=a.profile_ids,
+                             ends_on=a.ends_on, actor=actor, now=now)  # fmt: skip
+        return
+    change = parse_status_change(data)
+    await STATUS_CHANGES[action](session, contract_id, reason=change.reason, on=change.on, actor=actor, now=now)
