@@ -25,7 +25,9 @@ from jeugdregio.web import (
     add_security_headers,
     allowed_hosts_middleware,
     dependencies,
+    document_idempotency,
     handle_exception,
+    idempotency_middleware,
     principal_middleware,
 )
 
@@ -46,15 +48,17 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         yield
         await close_database(app)
 
+    handlers = all_routes()
+    document_idempotency(handlers)
     static = create_static_files_router(
         path="/static", directories=[templates_dir() / "static"], opt={"exclude_from_csrf": True},
         cache_control=CacheControlHeader(max_age=3600, public=True), include_in_schema=False,
     )  # fmt: skip
     return Litestar(
-        route_handlers=[*all_routes(), static],
+        route_handlers=[*handlers, static],
         lifespan=[lifespan],
         dependencies=dependencies(),
-        middleware=[allowed_hosts_middleware, principal_middleware],
+        middleware=[allowed_hosts_middleware, principal_middleware, idempotency_middleware],
         before_send=[add_security_headers],
         exception_handlers={Exception: handle_exception},
         csrf_config=CSRFConfig(

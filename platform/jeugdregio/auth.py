@@ -31,6 +31,7 @@ class Principal:
     application_id: int | None = None
     via_token: bool = False
     request_id: str = ""
+    token_id: int | None = None  # the API token used (via_token); Idempotency-Keys are recorded with it
 
     @property
     def is_team(self) -> bool:
@@ -47,7 +48,9 @@ class Principal:
         )
 
 
-def _principal(user: User, m: Membership, *, via_token: bool, request_id: str) -> Principal:
+def _principal(
+    user: User, m: Membership, *, via_token: bool, request_id: str, token_id: int | None = None
+) -> Principal:
     assert user.id is not None and m.id is not None
     return Principal(
         user_id=user.id,
@@ -61,6 +64,7 @@ def _principal(user: User, m: Membership, *, via_token: bool, request_id: str) -
         application_id=m.application_id,
         via_token=via_token,
         request_id=request_id,
+        token_id=token_id,
     )
 
 
@@ -104,7 +108,7 @@ async def principal_from_token(
         return None
     if row[3] is None or row[3] < now - timedelta(minutes=1):  # at most one write a minute per token
         await session.execute(update(ApiToken).where(ApiToken.id == row[2]).values(last_used_at=now))
-    return _principal(row[0], row[1], via_token=True, request_id=request_id)
+    return _principal(row[0], row[1], via_token=True, request_id=request_id, token_id=row[2])
 
 
 async def check_login_rate(session: AsyncSession, settings: Settings, *, email: str, ip: str, now: datetime) -> None:

@@ -38,13 +38,18 @@ def minutely(now: datetime) -> str:
     return now.strftime("%Y-%m-%dT%H:%M")
 
 
+def hourly(now: datetime) -> str:
+    return now.strftime("%Y-%m-%dT%H")
+
+
 def schedule() -> list[Job]:
     from contracts.jobs import evidence_expiry
-    from jeugdregio.jobs import send_outbox
+    from jeugdregio.jobs import purge_idempotency_keys, send_outbox
 
     return [
         Job("evidence_expiry", evidence_expiry, {"hour": 6, "minute": 0}, daily),
         Job("send_outbox", send_outbox, {"minute": "*"}, minutely),
+        Job("purge_idempotency_keys", purge_idempotency_keys, {"minute": 17}, hourly),
     ]
 
 

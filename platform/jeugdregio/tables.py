@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, LargeBinary, UniqueConstraint, text
+from sqlalchemy import BigInteger, CheckConstraint, Column, DateTime, Index, LargeBinary, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -177,3 +177,31 @@ class Document(SQLModel, table=True):
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = ts()
     created_by: int | None = Field(default=None, foreign_key="jeugdregio_user.id")
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """An `Idempotency-Key` of one API client (membership) with the request's fingerprint and, once done, the
+    response to replay. States: in_progress → committed (with the work, in its transaction) → done. Purged
+    after 24 hours by the `purge_idempotency_keys` job. See jeugdregio.idempotency and ADR 0007."""
+
+    __tablename__ = "jeugdregio_idempotency_key"
+    __table_args__ = (
+        UniqueConstraint("region_id", "membership_id", "key"),
+        CheckConstraint("state IN ('in_progress','committed','done')", name="state_known"),
+        CheckConstraint("state <> 'done' OR response_status IS NOT NULL", name="done_has_response"),
+        Index("ix_jeugdregio_idempotency_key_created_at", "created_at"),
+    )
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    region_id: int = Field(foreign_key="jeugdregio_region.id")
+    membership_id: int = Field(foreign_key="jeugdregio_membership.id", index=True)
+    token_id: int | None = Field(default=None, foreign_key="jeugdregio_api_token.id", index=True)
+    key: str = Field(max_length=255)
+    request_hash: str = Field(max_length=64)
+    state: str = Field(max_length=12)
+    lease: str = Field(max_length=32)  # the attempt that holds the key; a takeover replaces it
+    response_status: int | None = None
+    content_type: str | None = Field(default=None, max_length=200)
+    body: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_at: datetime = ts()
+    started_at: datetime = ts()  # when the current attempt claimed the key
+    completed_at: datetime | None = ts(default=None)

@@ -6,19 +6,30 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, State
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.enums import ParamType
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+)
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.handlers import BaseRouteHandler
+from litestar.openapi.spec import OpenAPIType, Operation, Schema
+from litestar.openapi.spec import Parameter as OpenAPIParameter
 from litestar.response import Redirect
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jeugdregio import idempotency
 from jeugdregio.auth import SESSION_COOKIE, Principal, principal_from_session, principal_from_token
 from jeugdregio.clock import utcnow
 from jeugdregio.db import is_unavailable, sqlstate
@@ -28,6 +39,8 @@ from jeugdregio.tables import TEAM_ROLES
 from jeugdregio.templating import render_template
 
 log = logging.getLogger("jeugdregio.web")
+
+MAX_BUFFERED_BODY = 11 * 1024 * 1024  # an API write's body is read whole (to fingerprint it), never more than this
 
 FLASH_COOKIE = "jr_flash"
 API_PREFIX = "/api/"
@@ -125,6 +138,156 @@ def principal_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+IDEMPOTENCY_HEADER = idempotency.HEADER.lower().encode()
+
+
+def idempotency_middleware(app: ASGIApp) -> ASGIApp:
+    """Every API write by an authenticated client carries an Idempotency-Key (QUALITY-BAR §2.4, ADR 0007).
+
+    Before the handler: read the body (up to the route's size limit), fingerprint the request and claim the
+    key in a short transaction of its own, or answer from the earlier request with the same key (replay, 409,
+    422). During: provide_db marks the key in the handler's own transaction. After the response has been sent:
+    store it for replay, or release the key when nothing was committed. Anonymous requests, reads and pages
+    pass through untouched (the guards answer 401 where needed)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope.get("method", "")
+        if scope["type"] != "http" or method not in WRITE_METHODS or not is_api(scope["path"]) or not scope.get("user"):
+            await app(scope, receive, send)
+            return
+        principal: Principal = scope["user"]
+        headers = scope["headers"]
+        key = idempotency.check_key(
+            next((v.decode("latin-1") for k, v in headers if k.lower() == IDEMPOTENCY_HEADER), None)
+        )
+        body = await _read_body(scope, receive)
+        content_type = next((v.decode("latin-1") for k, v in headers if k.lower() == b"content-type"), "")
+        request_hash = idempotency.fingerprint(
+            method, scope["path"], scope.get("query_string", b""), content_type, body
+        )
+        client = idempotency.Client(principal.region_id, principal.membership_id, principal.token_id)
+        maker = scope["litestar_app"].state.sessionmaker
+        claim = await idempotency.claim(maker, client, key, request_hash, now=utcnow())
+        if isinstance(claim, idempotency.Stored):
+            await _replay(claim, send)
+            return
+        scope.setdefault("state", {})[idempotency.SCOPE_KEY] = claim  # type: ignore[typeddict-item]
+        response = _Captured()
+        replayed = False
+
+        async def replay_receive() -> Any:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        async def capture_send(message: Message) -> None:
+            response.add(message)
+            await send(message)
+
+        try:
+            await app(scope, replay_receive, capture_send)
+        finally:
+            await _finish(maker, claim, response)
+
+    return middleware
+
+
+def document_idempotency(route_handlers: list[Any]) -> None:
+    """Let the OpenAPI schema show the required Idempotency-Key header on every API write operation."""
+    for handler in route_handlers:
+        paths = getattr(handler, "paths", ())
+        methods = getattr(handler, "http_methods", ())
+        if any(is_api(p) for p in paths) and WRITE_METHODS & set(methods):
+            handler.operation_class = IdempotentOperation
+
+
+@dataclass
+class IdempotentOperation(Operation):
+    def __post_init__(self) -> None:
+        header = OpenAPIParameter(
+            name=idempotency.HEADER,
+            param_in=ParamType.HEADER,
+            required=True,
+            description=(
+                "Unique per logical request (e.g. a UUID), 1-255 characters; send the same value when retrying. "
+                "The same key and request: the stored response is replayed (header Idempotent-Replayed: true). "
+                "Still running: 409. Another request: 422. Missing: 400. Keys are per client, kept 24 hours."
+            ),
+            schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=idempotency.MAX_KEY_LENGTH),
+        )
+        self.parameters = [*(self.parameters or []), header]
+
+
+class _Captured:
+    """The response as it was sent: status, content type and body."""
+
+    def __init__(self) -> None:
+        self.status: int | None = None
+        self.content_type = ""
+        self.chunks: list[bytes] = []
+        self.complete = False
+
+    def add(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = int(message["status"])
+            for name, value in message.get("headers", []):
+                if name.lower() == b"content-type":
+                    self.content_type = bytes(value).decode("latin-1")
+        elif message["type"] == "http.response.body":
+            self.chunks.append(bytes(message.get("body", b"")))
+            if not message.get("more_body", False):
+                self.complete = True
+
+
+async def _finish(maker: Any, claim: idempotency.Claim, response: _Captured) -> None:
+    """Store the response for replay, or release the key. Never fails the request: a row left behind is
+    'committed' (a later attempt gets 409: already processed) or 'in_progress' (taken over after 10 minutes)."""
+    try:
+        status = response.status
+        if status is not None and response.complete and status < 500 and (claim.committed or status < 400):
+            stored = idempotency.Stored(status, response.content_type, b"".join(response.chunks))
+            await idempotency.store_response(maker, claim, stored, now=utcnow())
+        else:  # a 5xx, an error before anything was committed, or a response that was not sent completely
+            await idempotency.release(maker, claim)
+    except Exception:
+        log.exception("could not store or release an Idempotency-Key (row %s)", claim.row_id)
+
+
+async def _read_body(scope: Scope, receive: Receive) -> bytes:
+    """The whole request body, refusing more than the route allows (413, as Litestar itself would)."""
+    route_handler = scope.get("route_handler")
+    limit = getattr(route_handler, "resolve_request_max_body_size", lambda: None)() or MAX_BUFFERED_BODY
+    limit = min(limit, MAX_BUFFERED_BODY)
+    announced = next((v for k, v in scope["headers"] if k.lower() == b"content-length"), None)
+    if announced is not None and announced.isdigit() and int(announced) > limit:
+        raise RequestEntityTooLarge
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientException("De verbinding werd verbroken voordat het verzoek binnen was.")
+        chunk = message.get("body", b"")
+        if chunk:
+            total += len(chunk)
+            if total > limit:
+                raise RequestEntityTooLarge
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _replay(stored: idempotency.Stored, send: Send) -> None:
+    headers = [(b"content-length", str(len(stored.body)).encode()), (b"idempotent-replayed", b"true")]
+    if stored.content_type:
+        headers.insert(0, (b"content-type", stored.content_type.encode("latin-1")))
+    await send({"type": "http.response.start", "status": stored.status, "headers": headers})
+    await send({"type": "http.response.body", "body": stored.body, "more_body": False})
+
+
 def _cookie(header: str, name: str) -> str | None:
     for part in header.split(";"):
         key, _, value = part.strip().partition("=")
@@ -133,16 +296,24 @@ def _cookie(header: str, name: str) -> str | None:
     return None
 
 
-async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
-    """Request-scoped session: committed before the response is sent; rolled back when the handler raised."""
+async def provide_db(state: State, request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
+    """Request-scoped session: committed before the response is sent; rolled back when the handler raised.
+
+    An API write's Idempotency-Key is marked used in this same transaction, so the work and the mark are
+    committed together or not at all (idempotency_middleware, ADR 0007)."""
+    claim: idempotency.Claim | None = request.scope.get("state", {}).get(idempotency.SCOPE_KEY)
     async with state.sessionmaker() as session:
         try:
             yield session
+            if claim is not None:
+                await idempotency.mark_committed(session, claim)
         except BaseException:
             await session.rollback()
             raise
         else:
             await session.commit()
+            if claim is not None:
+                claim.committed = True
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal | None:

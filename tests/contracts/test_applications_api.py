@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from contracts.models import Evidence, Provider
-from tests.support.factories import login
+from tests.support.factories import api_headers, login
 from tests.support.register_helpers import (
     TINY_PDF,
     admitted_provider,
@@ -64,33 +64,41 @@ async def test_team_reviews_requests_information_and_decides_through_the_api(cli
 
     # validation errors name the field
     r = await client.post(
-        f"/api/v1/applications/{app_id}/reviews", headers=team, json={"requirement_id": reqs[0].id, "passed": False}
+        f"/api/v1/applications/{app_id}/reviews", headers=api_headers(team),
+        json={"requirement_id": reqs[0].id, "passed": False}
     )
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["errors"][0]["field"] == "reason"
     r = await client.post(
-        f"/api/v1/applications/{app_id}/reviews", headers=team, json={"requirement_id": 999999, "passed": True}
+        f"/api/v1/applications/{app_id}/reviews", headers=api_headers(team),
+        json={"requirement_id": 999999, "passed": True}
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "requirement_id"
-    r = await client.post(f"/api/v1/applications/{app_id}/reviews", headers=team, json={"requirement_id": reqs[0].id})
+    r = await client.post(
+        f"/api/v1/applications/{app_id}/reviews", headers=api_headers(team), json={"requirement_id": reqs[0].id}
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "passed"
-    r = await client.post(f"/api/v1/applications/{app_id}/info-requests", headers=team, json={"message": ""})
+    r = await client.post(
+        f"/api/v1/applications/{app_id}/info-requests", headers=api_headers(team), json={"message": ""}
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "message"
 
     r = await client.post(
-        f"/api/v1/applications/{app_id}/info-requests", headers=team, json={"message": "Graag de polis."}
+        f"/api/v1/applications/{app_id}/info-requests", headers=api_headers(team), json={"message": "Graag de polis."}
     )
     assert r.status_code == 201 and r.json()["message"] == "Graag de polis."
     assert (await get_application(region, app_id)).status == "info_requested"
     # admitting is not possible from info_requested, nor while requirements have no pass
     r = await client.post(
-        f"/api/v1/applications/{app_id}/decision", headers=team, json={"decision": "admit", "starts_on": today_iso()}
+        f"/api/v1/applications/{app_id}/decision", headers=api_headers(team),
+        json={"decision": "admit", "starts_on": today_iso()}
     )
     assert r.status_code == 409
     for q in reqs:
         r = await client.post(
-            f"/api/v1/applications/{app_id}/reviews", headers=team, json={"requirement_id": q.id, "passed": True}
+            f"/api/v1/applications/{app_id}/reviews", headers=api_headers(team),
+            json={"requirement_id": q.id, "passed": True}
         )
         assert r.status_code == 200 and r.json()["passed"] is True
     assert len((await client.get(f"/api/v1/applications/{app_id}", headers=team)).json()["reviews"]) == len(reqs)
@@ -104,7 +112,8 @@ async def test_admit_is_refused_until_every_required_requirement_passed(client, 
     required = [q for q in reqs if q.evidence_required]
     for q in required[:-1]:
         await client.post(
-            f"/api/v1/applications/{app_id}/reviews", headers=team, json={"requirement_id": q.id, "passed": True}
+            f"/api/v1/applications/{app_id}/reviews", headers=api_headers(team),
+            json={"requirement_id": q.id, "passed": True}
         )
     body = {
         "decision": "admit",
@@ -112,17 +121,20 @@ async def test_admit_is_refused_until_every_required_requirement_passed(client, 
         "status": "admitted",
         "provider_id": 1,
     }  # extra fields ignored
-    r = await client.post(f"/api/v1/applications/{app_id}/decision", headers=team, json=body)
+    r = await client.post(f"/api/v1/applications/{app_id}/decision", headers=api_headers(team), json=body)
     assert r.status_code == 422
     error = r.json()["errors"][0]
     assert error["field"] == "decision" and required[-1].title in error["message"]
     assert (await get_application(region, app_id)).status == "submitted"
     await client.post(
-        f"/api/v1/applications/{app_id}/reviews", headers=team, json={"requirement_id": required[-1].id, "passed": True}
+        f"/api/v1/applications/{app_id}/reviews", headers=api_headers(team),
+        json={"requirement_id": required[-1].id, "passed": True}
     )
-    r = await client.post(f"/api/v1/applications/{app_id}/decision", headers=team, json={"decision": "admit"})
+    r = await client.post(
+        f"/api/v1/applications/{app_id}/decision", headers=api_headers(team), json={"decision": "admit"}
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "starts_on"
-    r = await client.post(f"/api/v1/applications/{app_id}/decision", headers=team, json=body)
+    r = await client.post(f"/api/v1/applications/{app_id}/decision", headers=api_headers(team), json=body)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "admitted"
     detail = (await client.get(f"/api/v1/applications/{app_id}", headers=team)).json()
@@ -131,7 +143,7 @@ async def test_admit_is_refused_until_every_required_requirement_passed(client, 
     assert letter.status_code == 200 and letter.content.startswith(b"%PDF")
     # the decision is final
     r = await client.post(
-        f"/api/v1/applications/{app_id}/decision", headers=team, json={"decision": "reject", "reason": "x"}
+        f"/api/v1/applications/{app_id}/decision", headers=api_headers(team), json={"decision": "reject", "reason": "x"}
     )
     assert r.status_code == 409
 
@@ -162,17 +174,19 @@ async def test_a_provider_token_never_reaches_another_providers_application_or_e
         assert (await client.get(path, headers=headers)).status_code == 404, path
     r = await client.post(
         f"/api/v1/applications/{theirs}/evidence",
-        headers=headers,
+        headers=api_headers(headers),
         data={"requirement_id": str((await requirements(region))[0].id)},
         files={"file": ("x.pdf", TINY_PDF, "application/pdf")},
     )
     assert r.status_code == 404
     # a provider may not review or decide, not even its own application
     r = await client.post(
-        f"/api/v1/applications/{mine}/reviews", headers=headers, json={"requirement_id": 1, "passed": True}
+        f"/api/v1/applications/{mine}/reviews", headers=api_headers(headers), json={"requirement_id": 1, "passed": True}
     )
     assert r.status_code == 403
-    r = await client.post(f"/api/v1/applications/{theirs}/decision", headers=headers, json={"decision": "reject"})
+    r = await client.post(
+        f"/api/v1/applications/{theirs}/decision", headers=api_headers(headers), json={"decision": "reject"}
+    )
     assert r.status_code == 403
 
 
@@ -184,7 +198,9 @@ async def test_municipality_and_referrer_tokens_see_no_applications(client, regi
     assert (await client.get("/api/v1/requirements", headers=headers)).status_code == 200
     assert (await client.get("/api/v1/applications", headers=headers)).json() == []
     assert (await client.get(f"/api/v1/applications/{app_id}", headers=headers)).status_code == 404
-    r = await client.post(f"/api/v1/applications/{app_id}/info-requests", headers=headers, json={"message": "Hoi"})
+    r = await client.post(
+        f"/api/v1/applications/{app_id}/info-requests", headers=api_headers(headers), json={"message": "Hoi"}
+    )
     assert r.status_code == 403
 
 
@@ -198,28 +214,32 @@ async def test_applicant_uploads_evidence_through_the_api(client, regions) -> No
     url = f"/api/v1/applications/{app_id}/evidence"
     r = await client.post(
         url,
-        headers=headers,
+        headers=api_headers(headers),
         data={"requirement_id": str(reqs[0].id)},
         files={"file": ("nep.pdf", b"GIF89a nope", "application/pdf")},
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "file"
     r = await client.post(
         url,
-        headers=headers,
+        headers=api_headers(headers),
         data={"requirement_id": str(reqs[0].id), "valid_until": "2001-01-01"},
         files={"file": ("ok.pdf", TINY_PDF, "application/pdf")},
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "valid_until"
     r = await client.post(
-        url, headers=headers, data={"requirement_id": "999999"}, files={"file": ("ok.pdf", TINY_PDF, "application/pdf")}
+        url, headers=api_headers(headers),
+        data={"requirement_id": "999999"},
+        files={"file": ("ok.pdf", TINY_PDF, "application/pdf")}
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "requirement_id"
-    r = await client.post(url, headers=headers, files={"requirement_id": (None, str(reqs[0].id))})  # no file part
+    r = await client.post(
+        url, headers=api_headers(headers), files={"requirement_id": (None, str(reqs[0].id))}
+    )  # no file part
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "file"
     assert await evidence_of(region, app_id) == before
     r = await client.post(
         url,
-        headers=headers,
+        headers=api_headers(headers),
         data={"requirement_id": str(reqs[0].id), "valid_until": today_iso(90)},
         files={"file": ("ok.pdf", TINY_PDF, "application/pdf")},
     )
@@ -229,7 +249,7 @@ async def test_applicant_uploads_evidence_through_the_api(client, regions) -> No
     assert out["filename"].startswith("bewijs-AV-")
     r = await client.post(
         f"/api/v1/applications/{other_id}/evidence",
-        headers=headers,
+        headers=api_headers(headers),
         data={"requirement_id": str(reqs[0].id)},
         files={"file": ("ok.pdf", TINY_PDF, "application/pdf")},
     )
@@ -238,7 +258,7 @@ async def test_applicant_uploads_evidence_through_the_api(client, regions) -> No
     big = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024)
     r = await client.post(
         url,
-        headers=headers,
+        headers=api_headers(headers),
         data={"requirement_id": str(reqs[0].id)},
         files={"file": ("groot.pdf", big, "application/pdf")},
     )
@@ -270,6 +290,8 @@ async def test_out_of_range_ids_and_pages_are_not_found_rather_than_errors(clien
         "/api/v1/applications/0/decision-letter",
     ):
         assert (await client.get(path, headers=headers)).status_code == 404, path
-    r = await client.post("/api/v1/applications/99999999999/decision", headers=headers, json={"decision": "reject"})
+    r = await client.post(
+        "/api/v1/applications/99999999999/decision", headers=api_headers(headers), json={"decision": "reject"}
+    )
     assert r.status_code == 404
     assert (await client.get("/api/v1/applications?page=99999999999999", headers=headers)).json() == []

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from contracts.models import ContractLot, ContractVersion, FrameworkContract, Provider
-from contracts.services import register as reg
+from contracts.services import contract_lifecycle as reg
 from jeugdregio.audit import Actor
 from jeugdregio.clock import today, utcnow
 from jeugdregio.errors import InvalidTransition, ValidationFailed

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from contracts.models import FrameworkContract, Provider
-from contracts.services import register as reg
+from contracts.services import contract_lifecycle as reg
 from jeugdregio.audit import Actor
 from jeugdregio.clock import today, utcnow
 from jeugdregio.security import new_token, token_hash
 from jeugdregio.tables import ROLES, TEAM_ROLES, ApiToken, Membership, User
 from tests.support import factories
-from tests.support.factories import csrf, login
+from tests.support.factories import api_headers, csrf, login
 from tests.support.register_factories import TINY_PDF, Admitted, admit_committed
 
 MB = 1024 * 1024
@@ -104,21 +104,22 @@ ROW_SCOPED = {"/documenten/evidence/": ("municipality", "referrer", "applicant")
 @pytest.mark.parametrize("role", [*ROLES, "anonymous"])
 async def test_every_role_on_every_register_route(client, regions, role) -> None:
     world = await make_world(regions)
-    api_headers: dict[str, str] = {}
+    token_headers: dict[str, str] = {}
     if role != "anonymous":
         email = await user_for(world, role)
         await login(client, email)
-        api_headers = await bearer(world.region, email)
+        token_headers = await bearer(world.region, email)
     token = await csrf(client, "/account" if role != "anonymous" else "/inloggen")
     failures = []
     for method, path, allowed, allowed_status in routes(world):
         api = path.startswith("/api/")
-        headers = api_headers if api else {}
+        headers = token_headers if api else {}
         if method == "GET":
             r = await client.get(path, headers=headers)
         elif api:
-            r = await client.post(path, json={}, headers=headers) if "evidence" not in path else await client.post(
-                path, headers=headers, files={"file": ("a.txt", b"text", "text/plain")})  # fmt: skip
+            write = api_headers(headers)
+            r = await client.post(path, json={}, headers=write) if "evidence" not in path else await client.post(
+                path, headers=write, files={"file": ("a.txt", b"text", "text/plain")})  # fmt: skip
         elif path == "/portaal/bewijs":
             r = await client.post(path, data={"_csrf_token": token}, files={"file": ("a.txt", b"x", "text/plain")})
         else:
@@ -156,7 +157,7 @@ async def test_team_never_reaches_another_regions_objects(client, regions) -> No
     for path in (f"/api/v1/providers/{f.provider_id}", f"/api/v1/contracts/{f.contract_id}",
                  f"/api/v1/evidence?provider_id={f.provider_id}"):  # fmt: skip
         assert (await client.get(path, headers=headers)).status_code == 404, path
-    r = await client.post(f"/api/v1/contracts/{f.contract_id}/suspend", headers=headers,
+    r = await client.post(f"/api/v1/contracts/{f.contract_id}/suspend", headers=api_headers(headers),
                           json={"reason": "x", "effective_on": today().isoformat()})  # fmt: skip
     assert r.status_code == 404
     listed = (await client.get("/api/v1/providers", headers=headers)).json()
@@ -224,36 +225,38 @@ async def test_api_contract_actions(client, regions) -> None:
     assert detail["version"] == 1 and detail["lots"] == [1, 2] and detail["volume_guarantee"] is False
     assert [v["version"] for v in detail["versions"]] == [1]
 
-    r = await client.post(f"/api/v1/contracts/{c}/suspend", headers=headers, json={"reason": "", "effective_on": "x"})
+    r = await client.post(
+        f"/api/v1/contracts/{c}/suspend", headers=api_headers(headers), json={"reason": "", "effective_on": "x"}
+    )
     assert r.status_code == 422
     assert {e["field"] for e in r.json()["errors"]} == {"reason", "effective_on"}
 
     # fields that are not part of the input are ignored (no mass assignment)
-    r = await client.post(f"/api/v1/contracts/{c}/suspend", headers=headers,
+    r = await client.post(f"/api/v1/contracts/{c}/suspend", headers=api_headers(headers),
                           json={"reason": "VOG verlopen", "effective_on": today().isoformat(), "status": "terminated",
                                 "version": 99, "provider_id": w.other.provider_id})  # fmt: skip
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["version"], r.json()["provider_id"]) == ("suspended", 1, w.own.provider_id)
-    again = await client.post(f"/api/v1/contracts/{c}/suspend", headers=headers,
+    again = await client.post(f"/api/v1/contracts/{c}/suspend", headers=api_headers(headers),
                               json={"reason": "nogmaals", "effective_on": today().isoformat()})  # fmt: skip
     assert again.status_code == 409 and "kan niet bij status" in again.json()["detail"]
-    r = await client.post(f"/api/v1/contracts/{c}/resume", headers=headers,
+    r = await client.post(f"/api/v1/contracts/{c}/resume", headers=api_headers(headers),
                           json={"reason": "Aangeleverd", "effective_on": today().isoformat()})  # fmt: skip
     assert r.status_code == 200 and r.json()["status"] == "active"
 
-    r = await client.post(f"/api/v1/contracts/{c}/amend", headers=headers,
+    r = await client.post(f"/api/v1/contracts/{c}/amend", headers=api_headers(headers),
                           json={"reason": "Perceel 7 erbij", "effective_on": today().isoformat(),
                                 "profile_ids": [w.region.profile_ids[1], w.region.profile_ids[7]]})  # fmt: skip
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["version"] == 2 and body["lots"] == [1, 7]
     assert (body["versions"][0]["version"], body["versions"][0]["reason"]) == (2, "Perceel 7 erbij")
-    r = await client.post(f"/api/v1/contracts/{c}/amend", headers=headers,
+    r = await client.post(f"/api/v1/contracts/{c}/amend", headers=api_headers(headers),
                           json={"reason": "Verlenging", "effective_on": today().isoformat(),
                                 "ends_on": (today() - timedelta(days=3650)).isoformat()})  # fmt: skip
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "ends_on"
 
-    r = await client.post(f"/api/v1/contracts/{c}/terminate", headers=headers,
+    r = await client.post(f"/api/v1/contracts/{c}/terminate", headers=api_headers(headers),
                           json={"reason": "Faillissement", "effective_on": today().isoformat()})  # fmt: skip
     assert r.status_code == 200 and r.json()["status"] == "terminated"
     provider = (await client.get(f"/api/v1/providers/{w.own.provider_id}", headers=headers)).json()
@@ -271,7 +274,7 @@ async def test_api_evidence_vault_and_upload(client, regions) -> None:
     requirement = by_code["vog"]["requirement_id"]
     old = by_code["vog"]["evidence"]["id"]
 
-    r = await client.post("/api/v1/evidence", headers=headers, data={"requirement_id": str(requirement)},
+    r = await client.post("/api/v1/evidence", headers=api_headers(headers), data={"requirement_id": str(requirement)},
                           files={"file": ("vog.pdf", TINY_PDF, "application/pdf")})  # fmt: skip
     assert r.status_code == 201, r.text
     new = r.json()
@@ -279,12 +282,12 @@ async def test_api_evidence_vault_and_upload(client, regions) -> None:
     vault = (await client.get("/api/v1/evidence", params={"state": "valid"}, headers=headers)).json()["items"]
     assert {row["requirement_code"]: row["evidence"]["id"] for row in vault}["vog"] == new["id"] != old
 
-    r = await client.post("/api/v1/evidence", headers=headers,
+    r = await client.post("/api/v1/evidence", headers=api_headers(headers),
                           data={"requirement_id": str(requirement), "valid_until": "2000-01-01"},
                           files={"file": ("x.exe", b"MZ\x90\x00", "application/pdf")})  # fmt: skip
     assert r.status_code == 422
     assert {e["field"] for e in r.json()["errors"]} == {"file", "valid_until"}
-    r = await client.post("/api/v1/evidence", headers=headers, data={"requirement_id": str(requirement)},
+    r = await client.post("/api/v1/evidence", headers=api_headers(headers), data={"requirement_id": str(requirement)},
                           files={"file": ("big.pdf", b"%PDF-" + b"0" * (11 * MB), "application/pdf")})  # fmt: skip
     assert r.status_code == 413
     bad = await client.get("/api/v1/evidence", params={"state": "weg"}, headers=headers)
@@ -293,7 +296,7 @@ async def test_api_evidence_vault_and_upload(client, regions) -> None:
     team = await bearer(w.region, await w.region.user("team_quality"))
     r = await client.get("/api/v1/evidence", params={"provider_id": w.other.provider_id}, headers=team)
     assert r.status_code == 200 and {row["provider_id"] for row in r.json()["items"]} == {w.other.provider_id}
-    r = await client.post("/api/v1/evidence", headers=team, data={"requirement_id": str(requirement)},
+    r = await client.post("/api/v1/evidence", headers=api_headers(team), data={"requirement_id": str(requirement)},
                           files={"file": ("vog.pdf", TINY_PDF, "application/pdf")})  # fmt: skip
     assert r.status_code == 403
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import re
 import secrets
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,3 +97,11 @@ async def csrf(client: httpx.AsyncClient, path: str = "/") -> str:
     """A valid CSRF token for this client's cookie jar (read from a page that renders a form)."""
     page = await client.get(path)
     return csrf_from(page.text)
+
+
+def api_headers(auth: Mapping[str, str] | str, *, key: str | None = None) -> dict[str, str]:
+    """Headers for one logical API write: the Authorization header (a headers dict or a bare token) plus an
+    Idempotency-Key, fresh unless `key` is given (repeat it only to retry the same request)."""
+    headers = {"authorization": f"Bearer {auth}"} if isinstance(auth, str) else dict(auth)
+    headers["idempotency-key"] = key or str(uuid.uuid4())
+    return headers
