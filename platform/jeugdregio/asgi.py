@@ -92,6 +92,8 @@ async def open_database(app: Litestar, url: str) -> None:
     engine = make_engine(url)
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    # same pool; statements run without BEGIN/COMMIT (the principal lookup on every request)
+    app.state.autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     try:
         async with app.state.sessionmaker() as session:
             region = (await session.execute(select(Region).order_by(Region.id).limit(1))).scalar_one_or_none()  # type: ignore[arg-type]

@@ -52,15 +52,20 @@ def _stop_leftover(pgdata: object) -> None:
         pass
 
 
-def _serve(url: str, host: str, port: int) -> None:
+def _serve(url: str, host: str, port: int, *, workers: int = 1, access_log: bool = True) -> None:
     import uvicorn
 
+    options: dict[str, object] = {
+        "host": host, "port": port, "log_level": "info", "proxy_headers": False, "server_header": False,
+        "access_log": access_log,
+    }  # fmt: skip
+    if workers > 1:  # worker processes import the app factory and read DATABASE_URL from the environment
+        os.environ["DATABASE_URL"] = url
+        uvicorn.run("jeugdregio.asgi:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+        return
     from jeugdregio.asgi import create_app
 
-    app = create_app(database_url=url)
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
-    server = uvicorn.Server(config)
-    server.run()
+    uvicorn.Server(uvicorn.Config(create_app(database_url=url), **options)).run()  # type: ignore[arg-type]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -85,7 +90,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     with database() as url:
-        _serve(url, args.host, args.port)
+        _serve(url, args.host, args.port, workers=args.workers, access_log=not args.no_access_log)
     return 0
 
 
@@ -154,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="web server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (2 on a 2-core machine)")
+    serve.add_argument("--no-access-log", action="store_true", help="no log line per request")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="scheduled jobs (APScheduler)")

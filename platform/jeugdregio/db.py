@@ -34,7 +34,7 @@ UNAVAILABLE_SQLSTATES_PREFIXES = ("08", "57P")  # connection exceptions, operato
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     options: dict[str, Any] = {
         "pool_pre_ping": True,
-        "pool_size": 10,
+        "pool_size": 20,  # per worker process; 32 concurrent requests over 2 workers stay within the pool
         "max_overflow": 10,
         "connect_args": {
             "server_settings": {

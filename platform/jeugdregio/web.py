@@ -118,20 +118,19 @@ def principal_middleware(app: ASGIApp) -> ASGIApp:
         principal: Principal | None = None
         rid = request_id_of(scope)
         headers = dict(scope["headers"])
-        maker = scope["litestar_app"].state.sessionmaker
+        engine = scope["litestar_app"].state.autocommit_engine
         if is_api(scope["path"]):
             auth = headers.get(b"authorization", b"").decode("latin-1")
             if auth.lower().startswith("bearer "):
-                async with maker() as session:
-                    principal = await principal_from_token(session, auth[7:].strip(), now=utcnow(), request_id=rid)
-                    await session.commit()
+                async with engine.connect() as conn:
+                    principal = await principal_from_token(conn, auth[7:].strip(), now=utcnow(), request_id=rid)
                 if principal is None:
                     raise NotAuthorizedException("Ongeldig of ingetrokken API-token.")
         else:
             cookie = _cookie(headers.get(b"cookie", b"").decode("latin-1"), SESSION_COOKIE)
             if cookie:
-                async with maker() as session:
-                    principal = await principal_from_session(session, cookie, now=utcnow(), request_id=rid)
+                async with engine.connect() as conn:
+                    principal = await principal_from_session(conn, cookie, now=utcnow(), request_id=rid)
         scope["user"] = principal
         await app(scope, receive, send)
 
@@ -386,7 +385,7 @@ def page(
         region_name=request.app.state.get("region_name", "Jeugdregio"),
         **context,
     )
-    response: Response[str] = Response(html, media_type="text/html; charset=utf-8", status_code=status_code)
+    response: Response[str] = Response(html, media_type="text/html", status_code=status_code)
     if flash:
         response.delete_cookie(FLASH_COOKIE)
     return response
@@ -449,7 +448,7 @@ def _error_page(status: int, title: str, detail: str, request: Request[Any, Any,
     except Exception:  # the error page itself must never fail
         log.exception("error page failed")
         html = f"<!doctype html><title>{status}</title><h1>Fout {status}</h1>"
-    return Response(html, status_code=status, media_type="text/html; charset=utf-8")
+    return Response(html, status_code=status, media_type="text/html")
 
 
 def _wants_json(request: Request[Any, Any, Any]) -> bool:
