@@ -6,12 +6,15 @@ import ast
 import sys
 from pathlib import Path
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, UniqueConstraint
 
 ROOT = Path(__file__).resolve().parents[1]
 PLATFORM = ROOT / "platform"
 DOMAINS = ("catalogue", "contracts", "invoicing", "quality")
 GLOBAL_TABLES = {"jeugdregio_region", "jeugdregio_user", "jeugdregio_web_session", "jeugdregio_login_attempt"}
+# unique across all regions on purpose (docs/architecture.md, "Data rules"): a token is looked up by its hash
+# before anyone knows the region
+GLOBAL_UNIQUE = {("jeugdregio_api_token", ("token_hash",))}
 
 
 def test_platform_is_not_a_package() -> None:
@@ -55,6 +58,21 @@ def _tables() -> dict[str, object]:
 def test_every_tenant_table_carries_region_id() -> None:
     missing = [name for name, t in _tables().items() if name not in GLOBAL_TABLES and "region_id" not in t.c]  # type: ignore[attr-defined]
     assert not missing, f"tables without region_id: {missing}"
+
+
+def test_unique_constraints_of_tenant_tables_include_region_id() -> None:
+    """ARCHITECTURE §3: unique constraints and unique indexes include region_id (primary keys aside)."""
+    offenders = []
+    for name, table in _tables().items():
+        if name in GLOBAL_TABLES:
+            continue
+        uniques = [c for c in table.constraints if isinstance(c, UniqueConstraint)]  # type: ignore[attr-defined]
+        uniques += [i for i in table.indexes if i.unique]  # type: ignore[attr-defined]
+        for unique in uniques:
+            columns = tuple(c.name for c in unique.columns)
+            if "region_id" not in columns and (name, columns) not in GLOBAL_UNIQUE:
+                offenders.append(f"{name} {columns}")
+    assert not offenders, f"unique without region_id: {offenders}"
 
 
 def test_tables_are_prefixed_by_their_owning_domain() -> None:

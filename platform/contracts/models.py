@@ -102,7 +102,13 @@ class RequirementReview(SQLModel, table=True):
     """The team's pass/fail verdict on one requirement of one application (latest verdict counts)."""
 
     __tablename__ = "contracts_requirement_review"
-    __table_args__ = (UniqueConstraint("application_id", "requirement_id"),)
+    __table_args__ = (
+        # named explicitly: the convention's name would pass PostgreSQL's 63 characters
+        UniqueConstraint(
+            "region_id", "application_id", "requirement_id",
+            name="uq_contracts_requirement_review_region_application_requirement",
+        ),
+    )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
     region_id: int = Field(foreign_key="jeugdregio_region.id")
     application_id: int = Field(foreign_key="contracts_application.id", index=True)
@@ -186,9 +192,10 @@ class FrameworkContract(SQLModel, table=True):
         UniqueConstraint("region_id", "number"),
         CheckConstraint("status IN ('active','suspended','terminated')", name="status_known"),
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="term_order"),
-        # at most one live contract per provider
+        # at most one live contract per provider (with region_id, as every unique index)
         Index(
             "uq_contracts_framework_contract_live",
+            "region_id",
             "provider_id",
             unique=True,
             postgresql_where=text("status <> 'terminated'"),
@@ -221,7 +228,7 @@ class ContractVersion(SQLModel, table=True):
     """Each amendment is a new version with its reason, a snapshot of term and lots, and its PDF."""
 
     __tablename__ = "contracts_contract_version"
-    __table_args__ = (UniqueConstraint("contract_id", "version"),)
+    __table_args__ = (UniqueConstraint("region_id", "contract_id", "version"),)
     id: int | None = Field(default=None, primary_key=True)
     region_id: int = Field(foreign_key="jeugdregio_region.id")
     contract_id: int = Field(foreign_key="contracts_framework_contract.id", index=True)

@@ -58,6 +58,35 @@ async def record(
     )
 
 
+READ_ACTIONS = ("view", "download")
+
+
+async def record_read(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    object_type: str,
+    object_id: object,
+    purpose: str,
+    now: datetime,
+    action: str = "view",
+    summary: dict[str, Any] | None = None,
+    region_id: int | None = None,
+) -> None:
+    """One event for one read of personal data (NEN 7513): who (`actor`: user, role, on whose behalf, request),
+    which object, for what purpose, when. Call it once per access, from the service, and only after the object
+    was found visible to the reader (a refused read writes nothing). A list is one event with its filter in
+    `summary`, never one per row. `action` is "view" (a page or an API read) or "download" (a document)."""
+    if action not in READ_ACTIONS:
+        raise ValueError(f"a read is one of {READ_ACTIONS}, not {action!r}")
+    if not purpose.strip():
+        raise ValueError("a read of personal data needs a purpose")
+    await record(
+        session, actor, object_type=object_type, object_id=object_id, action=action, now=now, summary=summary,
+        purpose=purpose, region_id=region_id,
+    )  # fmt: skip
+
+
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """A before/after summary of only the fields that changed."""
     return {k: {"voor": before.get(k), "na": v} for k, v in after.items() if before.get(k) != v}

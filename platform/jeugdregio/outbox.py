@@ -36,7 +36,8 @@ async def enqueue(
     now: datetime,
     dedupe_key: str | None = None,
 ) -> bool:
-    """Queue a message; with a dedupe key a second call is a no-op. Returns whether a row was added."""
+    """Queue a message; with a dedupe key a second call in the same region is a no-op (unique per region).
+    Returns whether a row was added."""
     stmt = (
         insert(OutboxMessage)
         .values(
@@ -47,7 +48,7 @@ async def enqueue(
             dedupe_key=dedupe_key,
             created_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .on_conflict_do_nothing(index_elements=["region_id", "dedupe_key"])
         .returning(OutboxMessage.id)
     )
     return (await session.execute(stmt)).scalar_one_or_none() is not None

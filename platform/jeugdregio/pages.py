@@ -12,7 +12,7 @@ from litestar.params import Body
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jeugdregio import auth
+from jeugdregio import audit, auth
 from jeugdregio.auth import SESSION_COOKIE, Principal
 from jeugdregio.clock import AMSTERDAM, today, utcnow
 from jeugdregio.errors import ValidationFailed
@@ -172,6 +172,11 @@ async def outbox_page(request: Request[Any, Any, Any], db: AsyncSession, princip
             .limit(200)
         )
     ).scalars().all()
+    # the queue shows contact persons' addresses and names: one audited read per view of the list
+    await audit.record_read(
+        db, principal.actor(on_behalf_of=f"regioteam {principal.region_id}"), object_type="outbox_message",
+        object_id="lijst", purpose="controle uitgaande post", now=utcnow(), summary={"aantal": len(rows)},
+    )  # fmt: skip
     return page(request, "jeugdregio/outbox.html", messages=rows)
 
 

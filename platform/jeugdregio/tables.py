@@ -152,7 +152,10 @@ class OutboxMessage(SQLModel, table=True):
     """Mail waits here until the outbox job hands it to the transport."""
 
     __tablename__ = "jeugdregio_outbox_message"
-    __table_args__ = (UniqueConstraint("dedupe_key"), Index("ix_jeugdregio_outbox_pending", "sent_at"))
+    __table_args__ = (
+        UniqueConstraint("region_id", "dedupe_key"),  # a key is unique within its region (ARCHITECTURE §3)
+        Index("ix_jeugdregio_outbox_pending", "sent_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     region_id: int = Field(foreign_key="jeugdregio_region.id", index=True)
     to_address: str = Field(max_length=254)

@@ -189,14 +189,15 @@ async def portal_withdraw(db: AsyncSession, principal: Principal, data: Form) ->
 @get("/mijn-aanmelding/{application_id:int}/besluit.pdf", guards=[requires_applicant_or_provider],
      include_in_schema=False)  # fmt: skip
 async def portal_letter(db: AsyncSession, principal: Principal, application_id: int) -> Response[bytes]:
-    return document_download(await dossiers.decision_letter_document(db, principal, application_id))
+    return document_download(await dossiers.decision_letter_document(db, principal, application_id, now=utcnow()))
 
 
 @get("/aanmeldingen/{application_id:int}/bewijs/{evidence_id:int}", guards=[requires_login], include_in_schema=False)
 async def evidence_download(
     db: AsyncSession, principal: Principal, application_id: int, evidence_id: int
 ) -> Response[bytes]:
-    return document_download(await dossiers.evidence_document(db, principal, application_id, evidence_id))
+    doc = await dossiers.evidence_document(db, principal, application_id, evidence_id, now=utcnow())
+    return document_download(doc)
 
 
 # ---- the team ----------------------------------------------------------------------------------------------------
@@ -240,7 +241,7 @@ async def team_detail(
 
 @get("/team/aanmeldingen/{application_id:int}/besluit.pdf", guards=[requires_team], include_in_schema=False)
 async def team_letter(db: AsyncSession, principal: Principal, application_id: int) -> Response[bytes]:
-    return document_download(await dossiers.decision_letter_document(db, principal, application_id))
+    return document_download(await dossiers.decision_letter_document(db, principal, application_id, now=utcnow()))
 
 
 @post("/team/aanmeldingen/{application_id:int}/in-behandeling", guards=[requires_team_contracts],

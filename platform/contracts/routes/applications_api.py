@@ -123,13 +123,14 @@ async def api_evidence_file(
     db: AsyncSession, principal: Principal, application_id: int, evidence_id: int
 ) -> Response[bytes]:
     """Download an evidence file (PDF, PNG or JPEG). 404 when it is not visible to the caller."""
-    return document_download(await dossiers.evidence_document(db, principal, application_id, evidence_id))
+    doc = await dossiers.evidence_document(db, principal, application_id, evidence_id, now=utcnow())
+    return document_download(doc)
 
 
 @get("/api/v1/applications/{application_id:int}/decision-letter", guards=[requires_login], tags=TAGS)
 async def api_decision_letter(db: AsyncSession, principal: Principal, application_id: int) -> Response[bytes]:
     """Download the decision letter (PDF) once a decision has been taken."""
-    return document_download(await dossiers.decision_letter_document(db, principal, application_id))
+    return document_download(await dossiers.decision_letter_document(db, principal, application_id, now=utcnow()))
 
 
 # ---- writes ------------------------------------------------------------------------------------------------------

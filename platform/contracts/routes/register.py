@@ -23,6 +23,7 @@ from contracts.services.exports import (
     filter_options,
     parse_filter,
     parse_filter_strict,
+    register_contacts,
     register_rows,
     to_csv,
     to_xlsx,
@@ -67,7 +68,10 @@ async def _register_page(
 ) -> Response[str]:  # fmt: skip
     """The overview or the read-only register; invalid filters are reported (422) and left out."""
     filters, errors = parse_filter(request.query_params, public=public)
-    result = await register_rows(db, principal, filters, today=today(), public=public)
+    if public:  # the read-only register shows contact e-mail addresses: an audited list view
+        result = await register_contacts(db, principal, filters, today=today(), public=True, now=utcnow())
+    else:
+        result = await register_rows(db, principal, filters, today=today(), public=False)
     return page(
         request, template, status_code=422 if errors else 200, result=result,
         options=await filter_options(db, principal.region_id), errors={e.field: e.message for e in errors},
@@ -111,7 +115,7 @@ async def _provider_page(
     status_code: int = 200, errors: dict[str, str] | None = None, form: dict[str, Any] | None = None,
     active_form: str = "",
 ) -> Response[str]:  # fmt: skip
-    detail = await views.provider_detail(db, principal, provider_id, with_history=True)
+    detail = await views.provider_detail(db, principal, provider_id, now=utcnow(), with_history=True)
     return page(
         request, "contracts/provider_detail.html", status_code=status_code, detail=detail,
         vault=await vault.provider_vault(db, detail.provider, today=today()),
@@ -130,7 +134,8 @@ async def provider_page(
 
 @get("/team/contracten/{contract_id:int}/versies/{filename:str}", guards=[requires_team], include_in_schema=False)
 async def team_contract_pdf(db: AsyncSession, principal: Principal, contract_id: int, filename: str) -> Response[bytes]:
-    return document_download(await views.contract_version_document(db, principal, contract_id, _version(filename)))
+    doc = await views.contract_version_document(db, principal, contract_id, _version(filename), now=utcnow())
+    return document_download(doc)
 
 
 async def _contract_action(
@@ -180,7 +185,7 @@ async def contract_amend(
 @get("/documenten/evidence/{evidence_id:int}", guards=[requires_login], include_in_schema=False)
 async def evidence_download(db: AsyncSession, principal: Principal, evidence_id: int) -> Response[bytes]:
     """An evidence file: the team, the provider itself or the applicant of its own application (404 otherwise)."""
-    return document_download(await vault.evidence_document(db, principal, evidence_id))
+    return document_download(await vault.evidence_document(db, principal, evidence_id, now=utcnow()))
 
 
 # ---- the provider portal ---------------------------------------------------------------------------------
@@ -196,7 +201,7 @@ async def _portal_page(
     request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, *, status_code: int = 200,
     errors: dict[str, str] | None = None, form: dict[str, Any] | None = None,
 ) -> Response[str]:  # fmt: skip
-    detail = await views.provider_detail(db, principal, _own_provider(principal))
+    detail = await views.provider_detail(db, principal, _own_provider(principal), now=utcnow())
     return page(
         request, "contracts/portal_home.html", status_code=status_code, detail=detail, today=today(),
         vault=await vault.provider_vault(db, detail.provider, today=today()), errors=errors or {}, form=form or {},
@@ -210,11 +215,12 @@ async def portal(request: Request[Any, Any, Any], db: AsyncSession, principal: P
 
 @get("/portaal/contract/versies/{filename:str}", guards=[requires_provider], include_in_schema=False)
 async def portal_contract_pdf(db: AsyncSession, principal: Principal, filename: str) -> Response[bytes]:
-    detail = await views.provider_detail(db, principal, _own_provider(principal))
+    detail = await views.provider_detail(db, principal, _own_provider(principal), now=utcnow())
     if detail.contract is None:
         raise NotFound()
     version = _version(filename)
-    return document_download(await views.contract_version_document(db, principal, detail.contract.contract.id, version))
+    doc = await views.contract_version_document(db, principal, detail.contract.contract.id, version, now=utcnow())
+    return document_download(doc)
 
 
 @post("/portaal/bewijs", guards=[requires_provider], request_max_body_size=UPLOAD_LIMIT, include_in_schema=False)

@@ -18,10 +18,10 @@ from contracts.routes.common import UPLOAD_LIMIT
 from contracts.services import evidence as vault
 from contracts.services import register_views as views
 from contracts.services.contract_lifecycle import apply_contract_action
-from contracts.services.exports import PER_PAGE, parse_filter_strict, register_rows
+from contracts.services.exports import PER_PAGE, parse_filter_strict, register_contacts
 from jeugdregio.auth import Principal
 from jeugdregio.clock import today, utcnow
-from jeugdregio.errors import NotFound, ValidationFailed
+from jeugdregio.errors import ValidationFailed
 from jeugdregio.tables import TEAM_ROLES
 from jeugdregio.web import requires_provider, requires_roles, requires_team_contracts
 
@@ -29,11 +29,6 @@ requires_team_or_provider = requires_roles(*TEAM_ROLES, "provider")
 requires_any_register_role = requires_roles(*TEAM_ROLES, "municipality", "referrer", "provider")
 # two inputs are called EvidenceUploadIn (this one and the application's): fixed OpenAPI names keep clients stable
 UPLOAD_KEY = "routes_register_EvidenceUploadIn"
-
-
-def _full_view(principal: Principal) -> bool:
-    """The team and the provider itself see KvK/AGB, contract and evidence counts; others the public view."""
-    return principal.is_team or principal.role == "provider"
 
 
 @get("/api/v1/providers", guards=[requires_any_register_role], tags=["register"])
@@ -49,11 +44,11 @@ async def api_providers(
 ) -> dict[str, Any]:
     """Providers in the register, 50 per page. The team sees the whole region (with evidence problem counts),
     a provider only itself, municipalities and referrers the active and suspended providers (public fields)."""
-    full = _full_view(principal)
+    full = views.full_view(principal)
     params = {"q": q, "status": status, "profile": profile, "municipality": municipality, "evidence": evidence,
               "page": page_nr}  # fmt: skip
     filters = parse_filter_strict(params, public=not full)
-    result = await register_rows(db, principal, filters, today=today(), public=not full)
+    result = await register_contacts(db, principal, filters, today=today(), public=not full, now=utcnow())
     return {"items": [r.as_json(full=full) for r in result.rows], "total": result.total, "page": filters.page,
             "per_page": PER_PAGE}  # fmt: skip
 
@@ -61,17 +56,7 @@ async def api_providers(
 @get("/api/v1/providers/{provider_id:int}", guards=[requires_any_register_role], tags=["register"])
 async def api_provider(db: AsyncSession, principal: Principal, provider_id: int) -> dict[str, Any]:
     """One provider (404 when not visible). The team and the provider itself also get address and contact."""
-    full = _full_view(principal)
-    result = await register_rows(db, principal, parse_filter_strict({}), today=today(), public=not full,
-                                 provider_id=provider_id)  # fmt: skip
-    if not result.rows:
-        raise NotFound()
-    out = result.rows[0].as_json(full=full)
-    if full:
-        p = await views.get_provider(db, principal, provider_id)
-        out.update(street=p.street, postcode=p.postcode, contact_name=p.contact_name, contact_phone=p.contact_phone,
-                   admitted_on=p.admitted_on.isoformat())  # fmt: skip
-    return out
+    return await views.provider_json(db, principal, provider_id, today=today(), now=utcnow())
 
 
 @get("/api/v1/contracts", guards=[requires_team_or_provider], tags=["register"])

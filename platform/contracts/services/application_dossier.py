@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalogue.public import ProfileView, profiles_by_id
 from contracts import admission_rules as ar
@@ -23,6 +24,8 @@ from contracts.models import (
 )
 from contracts.queries import applications_visible_to, evidence_visible_to
 from contracts.rules import evidence_state
+from contracts.services import access_log
+from jeugdregio.audit import READ_ACTIONS
 from jeugdregio.auth import Principal
 from jeugdregio.clock import today as local_today
 from jeugdregio.documents import get_document
@@ -168,12 +171,13 @@ async def load_dossier(session: AsyncSession, app: Application, *, today: date, 
 
 
 async def history(session: AsyncSession, app: Application, *, public: bool) -> list[HistoryItem]:
-    """The application's audit events; the applicant sees only the public part of each (no internal notes)."""
+    """The application's audit events (its changes, not who read it); the applicant sees only the public part of
+    each (no internal notes)."""
     rows = await session.execute(
         select(AuditEvent)
         .where(
             AuditEvent.region_id == app.region_id, AuditEvent.object_type == "application",
-            AuditEvent.object_id == str(app.id),
+            AuditEvent.object_id == str(app.id), col(AuditEvent.action).not_in(READ_ACTIONS),
         )
         .order_by(AuditEvent.at, AuditEvent.id)  # type: ignore[arg-type]
     )  # fmt: skip
@@ -208,14 +212,21 @@ async def visible_application(session: AsyncSession, principal: Principal, appli
 async def application_dossier(
     session: AsyncSession, principal: Principal, application_id: int | None, *, now: datetime
 ) -> Dossier:
-    """One application as the principal may see it (the team sees reviews, intake notes and everything)."""
+    """One application as the principal may see it (the team sees reviews, intake notes and everything). A read
+    by the team is audited (contact person, evidence list); the applicant reading its own is not."""
     if application_id is None:
         app = await latest_own(session, principal)
         if app is None:
             raise NotFound("U heeft (nog) geen aanmelding.")
     else:
         app = await visible_application(session, principal, application_id)
-    return await load_dossier(session, app, today=local_today(now), for_team=principal.is_team)
+    dossier = await load_dossier(session, app, today=local_today(now), for_team=principal.is_team)
+    if principal.is_team:
+        await access_log.log_read(
+            session, principal, object_type="application", object_id=app.id, purpose=access_log.REVIEW, now=now,
+            summary={"kenmerk": app.reference, "status": app.status},
+        )  # fmt: skip
+    return dossier
 
 
 async def portal_dossier(session: AsyncSession, principal: Principal, *, now: datetime) -> Dossier | None:
@@ -225,9 +236,10 @@ async def portal_dossier(session: AsyncSession, principal: Principal, *, now: da
 
 
 async def evidence_document(
-    session: AsyncSession, principal: Principal, application_id: int, evidence_id: int
+    session: AsyncSession, principal: Principal, application_id: int, evidence_id: int, *, now: datetime
 ) -> Document:
-    """An evidence file, if both the application and the evidence are visible to the principal; else NotFound."""
+    """An evidence file, if both the application and the evidence are visible to the principal; else NotFound.
+    Every download is audited (evidence may hold personal data, e.g. of a VOG)."""
     check_ids(application_id, evidence_id)
     await visible_application(session, principal, application_id)
     ev = (
@@ -237,11 +249,26 @@ async def evidence_document(
     ).scalars().first()
     if ev is None:
         raise NotFound()
-    return await get_document(session, ev.document_id, principal.region_id)
+    doc = await get_document(session, ev.document_id, principal.region_id)
+    await access_log.log_read(
+        session, principal, object_type="application", object_id=application_id, action="download", now=now,
+        purpose=access_log.application_purpose(principal),
+        summary={"document": "bewijsstuk", "bewijs": ev.id, "eis": ev.requirement_id, "document_id": doc.id},
+    )  # fmt: skip
+    return doc
 
 
-async def decision_letter_document(session: AsyncSession, principal: Principal, application_id: int) -> Document:
+async def decision_letter_document(
+    session: AsyncSession, principal: Principal, application_id: int, *, now: datetime
+) -> Document:
+    """The decision letter (addressed to the contact person), if the application is visible; every download
+    is audited."""
     app = await visible_application(session, principal, application_id)
     if app.decision_letter_id is None:
         raise NotFound("Er is nog geen besluitbrief.")
-    return await get_document(session, app.decision_letter_id, app.region_id)
+    doc = await get_document(session, app.decision_letter_id, app.region_id)
+    await access_log.log_read(
+        session, principal, object_type="application", object_id=app.id, action="download", now=now,
+        purpose=access_log.application_purpose(principal), summary={"document": "besluitbrief", "document_id": doc.id},
+    )  # fmt: skip
+    return doc

@@ -14,6 +14,7 @@ from sqlmodel import col
 from contracts.models import Evidence, Provider, Requirement
 from contracts.queries import evidence_visible_to, providers_visible_to, scalar_or_not_found
 from contracts.rules import add_months, evidence_state
+from contracts.services import access_log
 from jeugdregio import audit, outbox
 from jeugdregio.auth import Principal
 from jeugdregio.clock import today as today_of
@@ -158,10 +159,24 @@ async def vaults_visible_to(
     return [row.as_json(pid) for pid, row in rows if not state or row.state == state]
 
 
-async def evidence_document(session: AsyncSession, principal: Principal, evidence_id: int) -> Document:
-    """The stored file of one evidence row, through evidence_visible_to (404 when not visible)."""
-    q = evidence_visible_to(principal).with_only_columns(Evidence.document_id).where(Evidence.id == evidence_id)
-    return await get_document(session, await scalar_or_not_found(session, q), principal.region_id)
+async def evidence_document(
+    session: AsyncSession, principal: Principal, evidence_id: int, *, now: datetime
+) -> Document:
+    """The stored file of one evidence row, through evidence_visible_to (404 when not visible). Every download
+    is audited against its owner: the provider once admitted, the application before."""
+    ev: Evidence = await scalar_or_not_found(session, evidence_visible_to(principal).where(Evidence.id == evidence_id))
+    doc = await get_document(session, ev.document_id, principal.region_id)
+    summary = {"document": "bewijsstuk", "bewijs": ev.id, "eis": ev.requirement_id, "document_id": doc.id}
+    owner_id: int | None = ev.provider_id
+    if owner_id is not None:
+        owner, purpose = "provider", access_log.provider_purpose(principal, owner_id)
+    else:
+        owner, owner_id, purpose = "application", ev.application_id, access_log.application_purpose(principal)
+    await access_log.log_read(
+        session, principal, object_type=owner, object_id=owner_id, action="download", purpose=purpose, now=now,
+        summary=summary,
+    )  # fmt: skip
+    return doc
 
 
 async def upload_provider_evidence(
@@ -304,7 +319,9 @@ async def queue_expiry_reminders(session: AsyncSession, *, now: datetime) -> dic
             col(Provider.status).in_(("active", "suspended")),
             col(Requirement.active).is_(True),
             cur.c.valid_until <= day + timedelta(days=WARN_DAYS),
-            ~select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe).exists(),
+            ~select(OutboxMessage.id)
+            .where(OutboxMessage.region_id == cur.c.region_id, OutboxMessage.dedupe_key == dedupe)
+            .exists(),
         )
         .order_by(cur.c.id)
     )

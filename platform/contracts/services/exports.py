@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +22,7 @@ from sqlmodel import col
 from catalogue.public import ProfileView, list_profiles
 from contracts.models import ContractLot, FrameworkContract, Provider, ProviderMunicipality
 from contracts.queries import contains_pattern, lots_per_contract, providers_visible_to
+from contracts.services import access_log
 from contracts.services.evidence import evidence_problems
 from jeugdregio.auth import Principal
 from jeugdregio.errors import FieldError, ValidationFailed
@@ -247,6 +248,24 @@ async def register_rows(
     if not rows and filters.page > 1:  # past the last page: still report the total
         total = (await register_rows(session, principal, replace(filters, page=1), today=today, public=public)).total
     return RegisterPage(rows, total, filters)
+
+
+async def register_contacts(
+    session: AsyncSession, principal: Principal, filters: RegisterFilter, *, today: date, public: bool,
+    now: datetime,
+) -> RegisterPage:  # fmt: skip
+    """A page of the register for a list that shows every provider's contact e-mail address (the read-only
+    register, the API list). One audited read per list view, with the filter and the providers shown; a
+    provider's list holds only itself (its own organisation) and is not audited."""
+    result = await register_rows(session, principal, filters, today=today, public=public)
+    if principal.role != "provider":
+        await access_log.log_read(
+            session, principal, object_type="provider", object_id="lijst", now=now,
+            purpose=access_log.provider_purpose(principal, None),
+            summary={"filter": {k: v for k, v in filters.__dict__.items() if v not in ("", None)},
+                     "aantal": len(result.rows), "aanbieders": [r.id for r in result.rows]},
+        )  # fmt: skip
+    return result
 
 
 # ---- exports ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ contracts.queries; anything the principal may not see is NotFound). The writes a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import String, and_, func, or_, select
@@ -14,8 +14,12 @@ from sqlmodel import col
 from catalogue.public import ProfileView, list_profiles, profiles_by_id
 from contracts.models import ContractLot, ContractVersion, FrameworkContract, Provider, ProviderMunicipality
 from contracts.queries import contracts_visible_to, lots_per_contract, providers_visible_to, scalar_or_not_found
+from contracts.services import access_log
+from contracts.services.exports import RegisterFilter, register_rows
+from jeugdregio.audit import READ_ACTIONS
 from jeugdregio.auth import Principal
 from jeugdregio.documents import get_document
+from jeugdregio.errors import NotFound
 from jeugdregio.tables import AuditEvent, Document, Municipality
 
 
@@ -109,15 +113,31 @@ async def contract_provider_id(session: AsyncSession, principal: Principal, cont
 
 
 async def contract_version_document(
-    session: AsyncSession, principal: Principal, contract_id: int | None, version: int
+    session: AsyncSession, principal: Principal, contract_id: int | None, version: int, *, now: datetime
 ) -> Document:
-    """The PDF of one contract version, if the principal may see the contract (404 otherwise)."""
-    visible = contracts_visible_to(principal).with_only_columns(FrameworkContract.id)
-    q = select(ContractVersion.document_id).where(
-        ContractVersion.contract_id == contract_id, ContractVersion.version == version,
-        col(ContractVersion.contract_id).in_(visible),
+    """The PDF of one contract version, if the principal may see the contract (404 otherwise). Every download
+    is audited (the contract names the provider's contact person)."""
+    visible = (
+        contracts_visible_to(principal)
+        .with_only_columns(FrameworkContract.id, FrameworkContract.provider_id)
+        .subquery("visible")
+    )
+    q = (
+        select(ContractVersion.document_id, visible.c.provider_id)
+        .join(visible, visible.c.id == ContractVersion.contract_id)
+        .where(ContractVersion.contract_id == contract_id, ContractVersion.version == version)
+    )
+    row = (await session.execute(q)).first()
+    if row is None or row.document_id is None:
+        raise NotFound()
+    doc = await get_document(session, row.document_id, principal.region_id)
+    await access_log.log_read(
+        session, principal, object_type="framework_contract", object_id=contract_id, action="download", now=now,
+        purpose=access_log.provider_purpose(principal, row.provider_id),
+        summary={"document": "raamovereenkomst", "versie": version, "aanbieder": row.provider_id,
+                 "document_id": doc.id},
     )  # fmt: skip
-    return await get_document(session, await scalar_or_not_found(session, q), principal.region_id)
+    return doc
 
 
 # ---- providers ---------------------------------------------------------------------------------------------
@@ -137,9 +157,16 @@ async def get_provider(session: AsyncSession, principal: Principal, provider_id:
 
 
 async def provider_detail(
-    session: AsyncSession, principal: Principal, provider_id: int, *, with_history: bool = False
+    session: AsyncSession, principal: Principal, provider_id: int, *, now: datetime, with_history: bool = False
 ) -> ProviderDetail:
+    """The provider with its contact person, newest contract and municipalities. Audited unless the provider
+    reads its own organisation (the portal)."""
     provider = await get_provider(session, principal, provider_id)
+    if not access_log.is_own_provider(principal, provider.id):
+        await access_log.log_read(
+            session, principal, object_type="provider", object_id=provider.id, now=now,
+            purpose=access_log.provider_purpose(principal, provider.id),
+        )  # fmt: skip
     contract = (
         await session.execute(
             contracts_visible_to(principal)
@@ -165,7 +192,7 @@ async def provider_detail(
 
 
 async def provider_history(session: AsyncSession, provider: Provider, limit: int = 200) -> list[AuditEvent]:
-    """Audit events about the provider and any of its contracts, newest first."""
+    """Audit events about the provider and any of its contracts (changes, not reads), newest first."""
     contract_ids = select(func.cast(FrameworkContract.id, String)).where(FrameworkContract.provider_id == provider.id)
     q = (
         select(AuditEvent)
@@ -175,8 +202,42 @@ async def provider_history(session: AsyncSession, provider: Provider, limit: int
                 and_(AuditEvent.object_type == "provider", AuditEvent.object_id == str(provider.id)),
                 and_(AuditEvent.object_type == "framework_contract", col(AuditEvent.object_id).in_(contract_ids)),
             ),
+            col(AuditEvent.action).not_in(READ_ACTIONS),
         )
         .order_by(col(AuditEvent.id).desc())
         .limit(limit)
     )
     return list((await session.execute(q)).scalars())
+
+
+# ---- the provider API (one provider, the register list) ------------------------------------------------------
+
+
+def full_view(principal: Principal) -> bool:
+    """The team and the provider itself see KvK/AGB, address, contact person, contract and evidence counts;
+    municipalities and referrers the public view (which still has the contact e-mail address)."""
+    return principal.is_team or principal.role == "provider"
+
+
+async def provider_json(
+    session: AsyncSession, principal: Principal, provider_id: int, *, today: date, now: datetime
+) -> dict[str, Any]:
+    """One provider as the API shows it (404 when not visible). It carries contact data, so a read by anyone
+    but the provider itself is audited."""
+    full = full_view(principal)
+    result = await register_rows(session, principal, RegisterFilter(), today=today, public=not full,
+                                 provider_id=provider_id)  # fmt: skip
+    if not result.rows:
+        raise NotFound()
+    out = result.rows[0].as_json(full=full)
+    if full:
+        p = await get_provider(session, principal, provider_id)
+        out.update(street=p.street, postcode=p.postcode, contact_name=p.contact_name, contact_phone=p.contact_phone,
+                   admitted_on=p.admitted_on.isoformat())  # fmt: skip
+    if not access_log.is_own_provider(principal, provider_id):
+        await access_log.log_read(
+            session, principal, object_type="provider", object_id=provider_id, now=now,
+            purpose=access_log.provider_purpose(principal, provider_id),
+            summary={"weergave": "volledig" if full else "openbaar"},
+        )  # fmt: skip
+    return out
