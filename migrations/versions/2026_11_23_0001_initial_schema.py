@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:31:13.477425
+Create Date: 2026-11-23 17:59:43.942692
 """
 
 from collections.abc import Sequence
@@ -64,6 +64,52 @@ def upgrade() -> None:
     sa.UniqueConstraint('region_id', 'number', name=op.f('uq_catalogue_care_profile_region_id_number'))
     )
     op.create_index(op.f('ix_catalogue_care_profile_region_id'), 'catalogue_care_profile', ['region_id'], unique=False)
+    op.create_table('catalogue_intensity',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('complexity', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('payment_model', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('sort_order', sa.Integer(), nullable=False),
+    sa.CheckConstraint("payment_model IN ('result_50_50','monthly','pxq','lump_sum','population')", name=op.f('ck_catalogue_intensity_payment_model_known')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_catalogue_intensity_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalogue_intensity')),
+    sa.UniqueConstraint('region_id', 'complexity', 'code', name=op.f('uq_catalogue_intensity_region_id_complexity_code'))
+    )
+    op.create_index(op.f('ix_catalogue_intensity_region_id'), 'catalogue_intensity', ['region_id'], unique=False)
+    op.create_table('catalogue_setting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('sort_order', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_catalogue_setting_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalogue_setting')),
+    sa.UniqueConstraint('region_id', 'code', name=op.f('uq_catalogue_setting_region_id_code'))
+    )
+    op.create_index(op.f('ix_catalogue_setting_region_id'), 'catalogue_setting', ['region_id'], unique=False)
+    op.create_table('catalogue_tariff_schedule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('indexation_basis_points', sa.Integer(), nullable=False),
+    sa.Column('rounding', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('consultation_until', sa.Date(), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('adopted_by', sa.Integer(), nullable=True),
+    sa.Column('adopted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('draft','consultation','adopted')", name=op.f('ck_catalogue_tariff_schedule_status_known')),
+    sa.ForeignKeyConstraint(['adopted_by'], ['jeugdregio_user.id'], name=op.f('fk_catalogue_tariff_schedule_adopted_by_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['created_by'], ['jeugdregio_user.id'], name=op.f('fk_catalogue_tariff_schedule_created_by_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_catalogue_tariff_schedule_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalogue_tariff_schedule')),
+    sa.UniqueConstraint('region_id', 'year', name=op.f('uq_catalogue_tariff_schedule_region_id_year'))
+    )
+    op.create_index(op.f('ix_catalogue_tariff_schedule_region_id'), 'catalogue_tariff_schedule', ['region_id'], unique=False)
     op.create_table('contracts_admission_window',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('region_id', sa.Integer(), nullable=False),
@@ -168,10 +214,64 @@ def upgrade() -> None:
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_jeugdregio_outbox_message_region_id_jeugdregio_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_jeugdregio_outbox_message')),
-    sa.UniqueConstraint('dedupe_key', name=op.f('uq_jeugdregio_outbox_message_dedupe_key'))
+    sa.UniqueConstraint('region_id', 'dedupe_key', name=op.f('uq_jeugdregio_outbox_message_region_id_dedupe_key'))
     )
     op.create_index(op.f('ix_jeugdregio_outbox_message_region_id'), 'jeugdregio_outbox_message', ['region_id'], unique=False)
     op.create_index('ix_jeugdregio_outbox_pending', 'jeugdregio_outbox_message', ['sent_at'], unique=False)
+    op.create_table('catalogue_arrangement_type',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('profile_id', sa.Integer(), nullable=False),
+    sa.Column('intensity_id', sa.Integer(), nullable=False),
+    sa.Column('setting_id', sa.Integer(), nullable=False),
+    sa.Column('complexity', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('payment_model', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('max_months', sa.Integer(), nullable=True),
+    sa.Column('ijw_product_category', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+    sa.Column('ijw_product_code', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
+    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.CheckConstraint("payment_model IN ('result_50_50','monthly','pxq','lump_sum','population')", name=op.f('ck_catalogue_arrangement_type_payment_model_known')),
+    sa.CheckConstraint('max_months IS NULL OR max_months > 0', name=op.f('ck_catalogue_arrangement_type_max_months_positive')),
+    sa.ForeignKeyConstraint(['intensity_id'], ['catalogue_intensity.id'], name=op.f('fk_catalogue_arrangement_type_intensity_id_catalogue_intensity')),
+    sa.ForeignKeyConstraint(['profile_id'], ['catalogue_care_profile.id'], name=op.f('fk_catalogue_arrangement_type_profile_id_catalogue_care_profile')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_catalogue_arrangement_type_region_id_jeugdregio_region')),
+    sa.ForeignKeyConstraint(['setting_id'], ['catalogue_setting.id'], name=op.f('fk_catalogue_arrangement_type_setting_id_catalogue_setting')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalogue_arrangement_type')),
+    sa.UniqueConstraint('region_id', 'code', name=op.f('uq_catalogue_arrangement_type_region_id_code')),
+    sa.UniqueConstraint('region_id', 'profile_id', 'intensity_id', 'setting_id', name=op.f('uq_catalogue_arrangement_type_region_id_profile_id_intensity_id_setting_id'))
+    )
+    op.create_index(op.f('ix_catalogue_arrangement_type_profile_id'), 'catalogue_arrangement_type', ['profile_id'], unique=False)
+    op.create_index(op.f('ix_catalogue_arrangement_type_region_id'), 'catalogue_arrangement_type', ['region_id'], unique=False)
+    op.create_table('catalogue_listing',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('city', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('website', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('target_groups', postgresql.ARRAY(sa.String()), server_default='{}', nullable=False),
+    sa.Column('specialisms', postgresql.ARRAY(sa.String()), server_default='{}', nullable=False),
+    sa.Column('languages', postgresql.ARRAY(sa.String()), server_default='{}', nullable=False),
+    sa.Column('religious_identity', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('accessibility', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('search_vector', postgresql.TSVECTOR(), nullable=True),
+    sa.Column('search_trigrams', postgresql.ARRAY(sa.String()), server_default='{}', nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('active','suspended','ended')", name=op.f('ck_catalogue_listing_status_known')),
+    sa.ForeignKeyConstraint(['provider_id'], ['contracts_provider.id'], name=op.f('fk_catalogue_listing_provider_id_contracts_provider')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_catalogue_listing_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalogue_listing')),
+    sa.UniqueConstraint('region_id', 'provider_id', name=op.f('uq_catalogue_listing_region_id_provider_id'))
+    )
+    op.create_index(op.f('ix_catalogue_listing_region_id'), 'catalogue_listing', ['region_id'], unique=False)
+    op.create_index('ix_catalogue_listing_search', 'catalogue_listing', ['search_vector'], unique=False, postgresql_using='gin')
+    op.create_index('ix_catalogue_listing_trigrams', 'catalogue_listing', ['search_trigrams'], unique=False, postgresql_using='gin')
     op.create_table('contracts_application',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('region_id', sa.Integer(), nullable=False),
@@ -230,7 +330,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_contracts_framework_contract_provider_id'), 'contracts_framework_contract', ['provider_id'], unique=False)
     op.create_index(op.f('ix_contracts_framework_contract_region_id'), 'contracts_framework_contract', ['region_id'], unique=False)
-    op.create_index('uq_contracts_framework_contract_live', 'contracts_framework_contract', ['provider_id'], unique=True, postgresql_where=sa.text("status <> 'terminated'"))
+    op.create_index('uq_contracts_framework_contract_live', 'contracts_framework_contract', ['region_id', 'provider_id'], unique=True, postgresql_where=sa.text("status <> 'terminated'"))
     op.create_table('contracts_provider_municipality',
     sa.Column('region_id', sa.Integer(), nullable=False),
     sa.Column('provider_id', sa.Integer(), nullable=False),
@@ -240,6 +340,107 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_contracts_provider_municipality_region_id_jeugdregio_region')),
     sa.PrimaryKeyConstraint('provider_id', 'municipality_id', name=op.f('pk_contracts_provider_municipality'))
     )
+    op.create_table('catalogue_listing_location',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('listing_id', sa.Integer(), nullable=False),
+    sa.Column('street', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('postcode', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+    sa.Column('city', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['listing_id'], ['catalogue_listing.id'], name=op.f('fk_catalogue_listing_location_listing_id_catalogue_listing')),
+    sa.ForeignKeyConstraint(['municipality_id'], ['jeugdregio_municipality.id'], name=op.f('fk_catalogue_listing_location_municipality_id_jeugdregio_municipality')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_catalogue_listing_location_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalogue_listing_location'))
+    )
+    op.create_index(op.f('ix_catalogue_listing_location_listing_id'), 'catalogue_listing_location', ['listing_id'], unique=False)
+    op.create_index(op.f('ix_catalogue_listing_location_municipality_id'), 'catalogue_listing_location', ['municipality_id'], unique=False)
+    op.create_table('catalogue_listing_municipality',
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('listing_id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['listing_id'], ['catalogue_listing.id'], name=op.f('fk_catalogue_listing_municipality_listing_id_catalogue_listing')),
+    sa.ForeignKeyConstraint(['municipality_id'], ['jeugdregio_municipality.id'], name=op.f('fk_catalogue_listing_municipality_municipality_id_jeugdregio_municipality')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_catalogue_listing_municipality_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('listing_id', 'municipality_id', name=op.f('pk_catalogue_listing_municipality'))
+    )
+    op.create_index(op.f('ix_catalogue_listing_municipality_municipality_id'), 'catalogue_listing_municipality', ['municipality_id'], unique=False)
+    op.create_table('catalogue_offered_type',
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('listing_id', sa.Integer(), nullable=False),
+    sa.Column('arrangement_type_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['arrangement_type_id'], ['catalogue_arrangement_type.id'], name=op.f('fk_catalogue_offered_type_arrangement_type_id_catalogue_arrangement_type')),
+    sa.ForeignKeyConstraint(['listing_id'], ['catalogue_listing.id'], name=op.f('fk_catalogue_offered_type_listing_id_catalogue_listing')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_catalogue_offered_type_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('listing_id', 'arrangement_type_id', name=op.f('pk_catalogue_offered_type'))
+    )
+    op.create_index(op.f('ix_catalogue_offered_type_arrangement_type_id'), 'catalogue_offered_type', ['arrangement_type_id'], unique=False)
+    op.create_table('catalogue_tariff',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('arrangement_type_id', sa.Integer(), nullable=False),
+    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('valid_until', sa.Date(), nullable=True),
+    sa.Column('schedule_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount_cents >= 0', name=op.f('ck_catalogue_tariff_amount_not_negative')),
+    sa.CheckConstraint('valid_until IS NULL OR valid_until >= valid_from', name=op.f('ck_catalogue_tariff_period_order')),
+    sa.ForeignKeyConstraint(['arrangement_type_id'], ['catalogue_arrangement_type.id'], name=op.f('fk_catalogue_tariff_arrangement_type_id_catalogue_arrangement_type')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_catalogue_tariff_region_id_jeugdregio_region')),
+    sa.ForeignKeyConstraint(['schedule_id'], ['catalogue_tariff_schedule.id'], name=op.f('fk_catalogue_tariff_schedule_id_catalogue_tariff_schedule')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalogue_tariff')),
+    sa.UniqueConstraint('region_id', 'arrangement_type_id', 'valid_from', name=op.f('uq_catalogue_tariff_region_id_arrangement_type_id_valid_from'))
+    )
+    op.create_index('ix_catalogue_tariff_lookup', 'catalogue_tariff', ['arrangement_type_id', 'valid_from'], unique=False)
+    op.create_index(op.f('ix_catalogue_tariff_region_id'), 'catalogue_tariff', ['region_id'], unique=False)
+    op.create_table('catalogue_tariff_comment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('schedule_id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('arrangement_type_id', sa.Integer(), nullable=True),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('author_user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['arrangement_type_id'], ['catalogue_arrangement_type.id'], name=op.f('fk_catalogue_tariff_comment_arrangement_type_id_catalogue_arrangement_type')),
+    sa.ForeignKeyConstraint(['author_user_id'], ['jeugdregio_user.id'], name=op.f('fk_catalogue_tariff_comment_author_user_id_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['provider_id'], ['contracts_provider.id'], name=op.f('fk_catalogue_tariff_comment_provider_id_contracts_provider')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_catalogue_tariff_comment_region_id_jeugdregio_region')),
+    sa.ForeignKeyConstraint(['schedule_id'], ['catalogue_tariff_schedule.id'], name=op.f('fk_catalogue_tariff_comment_schedule_id_catalogue_tariff_schedule')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalogue_tariff_comment'))
+    )
+    op.create_index(op.f('ix_catalogue_tariff_comment_schedule_id'), 'catalogue_tariff_comment', ['schedule_id'], unique=False)
+    op.create_table('catalogue_tariff_draft_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('schedule_id', sa.Integer(), nullable=False),
+    sa.Column('arrangement_type_id', sa.Integer(), nullable=False),
+    sa.Column('previous_cents', sa.BigInteger(), nullable=False),
+    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+    sa.Column('override_basis_points', sa.Integer(), nullable=True),
+    sa.CheckConstraint('amount_cents >= 0', name=op.f('ck_catalogue_tariff_draft_line_amount_not_negative')),
+    sa.ForeignKeyConstraint(['arrangement_type_id'], ['catalogue_arrangement_type.id'], name=op.f('fk_catalogue_tariff_draft_line_arrangement_type_id_catalogue_arrangement_type')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_catalogue_tariff_draft_line_region_id_jeugdregio_region')),
+    sa.ForeignKeyConstraint(['schedule_id'], ['catalogue_tariff_schedule.id'], name=op.f('fk_catalogue_tariff_draft_line_schedule_id_catalogue_tariff_schedule')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalogue_tariff_draft_line')),
+    sa.UniqueConstraint('region_id', 'schedule_id', 'arrangement_type_id', name=op.f('uq_catalogue_tariff_draft_line_region_id_schedule_id_arrangement_type_id'))
+    )
+    op.create_index(op.f('ix_catalogue_tariff_draft_line_schedule_id'), 'catalogue_tariff_draft_line', ['schedule_id'], unique=False)
+    op.create_table('catalogue_waiting_time',
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('listing_id', sa.Integer(), nullable=False),
+    sa.Column('profile_id', sa.Integer(), nullable=False),
+    sa.Column('weeks', sa.Integer(), nullable=False),
+    sa.Column('confirmed_on', sa.Date(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('weeks BETWEEN 0 AND 104', name=op.f('ck_catalogue_waiting_time_weeks_range')),
+    sa.ForeignKeyConstraint(['listing_id'], ['catalogue_listing.id'], name=op.f('fk_catalogue_waiting_time_listing_id_catalogue_listing')),
+    sa.ForeignKeyConstraint(['profile_id'], ['catalogue_care_profile.id'], name=op.f('fk_catalogue_waiting_time_profile_id_catalogue_care_profile')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_catalogue_waiting_time_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('listing_id', 'profile_id', name=op.f('pk_catalogue_waiting_time'))
+    )
+    op.create_index(op.f('ix_catalogue_waiting_time_profile_id'), 'catalogue_waiting_time', ['profile_id'], unique=False)
     op.create_table('contracts_application_municipality',
     sa.Column('region_id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
@@ -286,7 +487,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['document_id'], ['jeugdregio_document.id'], name=op.f('fk_contracts_contract_version_document_id_jeugdregio_document')),
     sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_contracts_contract_version_region_id_jeugdregio_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts_contract_version')),
-    sa.UniqueConstraint('contract_id', 'version', name=op.f('uq_contracts_contract_version_contract_id_version'))
+    sa.UniqueConstraint('region_id', 'contract_id', 'version', name=op.f('uq_contracts_contract_version_region_id_contract_id_version'))
     )
     op.create_index(op.f('ix_contracts_contract_version_contract_id'), 'contracts_contract_version', ['contract_id'], unique=False)
     op.create_table('contracts_evidence',
@@ -357,7 +558,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['requirement_id'], ['contracts_requirement.id'], name=op.f('fk_contracts_requirement_review_requirement_id_contracts_requirement')),
     sa.ForeignKeyConstraint(['reviewed_by'], ['jeugdregio_user.id'], name=op.f('fk_contracts_requirement_review_reviewed_by_jeugdregio_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts_requirement_review')),
-    sa.UniqueConstraint('application_id', 'requirement_id', name=op.f('uq_contracts_requirement_review_application_id_requirement_id'))
+    sa.UniqueConstraint('region_id', 'application_id', 'requirement_id', name='uq_contracts_requirement_review_region_application_requirement')
     )
     op.create_index(op.f('ix_contracts_requirement_review_application_id'), 'contracts_requirement_review', ['application_id'], unique=False)
     op.create_table('jeugdregio_membership',
@@ -475,6 +676,22 @@ def downgrade() -> None:
     op.drop_table('contracts_contract_lot')
     op.drop_table('contracts_application_profile')
     op.drop_table('contracts_application_municipality')
+    op.drop_index(op.f('ix_catalogue_waiting_time_profile_id'), table_name='catalogue_waiting_time')
+    op.drop_table('catalogue_waiting_time')
+    op.drop_index(op.f('ix_catalogue_tariff_draft_line_schedule_id'), table_name='catalogue_tariff_draft_line')
+    op.drop_table('catalogue_tariff_draft_line')
+    op.drop_index(op.f('ix_catalogue_tariff_comment_schedule_id'), table_name='catalogue_tariff_comment')
+    op.drop_table('catalogue_tariff_comment')
+    op.drop_index(op.f('ix_catalogue_tariff_region_id'), table_name='catalogue_tariff')
+    op.drop_index('ix_catalogue_tariff_lookup', table_name='catalogue_tariff')
+    op.drop_table('catalogue_tariff')
+    op.drop_index(op.f('ix_catalogue_offered_type_arrangement_type_id'), table_name='catalogue_offered_type')
+    op.drop_table('catalogue_offered_type')
+    op.drop_index(op.f('ix_catalogue_listing_municipality_municipality_id'), table_name='catalogue_listing_municipality')
+    op.drop_table('catalogue_listing_municipality')
+    op.drop_index(op.f('ix_catalogue_listing_location_municipality_id'), table_name='catalogue_listing_location')
+    op.drop_index(op.f('ix_catalogue_listing_location_listing_id'), table_name='catalogue_listing_location')
+    op.drop_table('catalogue_listing_location')
     op.drop_table('contracts_provider_municipality')
     op.drop_index('uq_contracts_framework_contract_live', table_name='contracts_framework_contract', postgresql_where=sa.text("status <> 'terminated'"))
     op.drop_index(op.f('ix_contracts_framework_contract_region_id'), table_name='contracts_framework_contract')
@@ -483,6 +700,13 @@ def downgrade() -> None:
     op.drop_index('ix_contracts_application_region_status', table_name='contracts_application')
     op.drop_index(op.f('ix_contracts_application_applicant_user_id'), table_name='contracts_application')
     op.drop_table('contracts_application')
+    op.drop_index('ix_catalogue_listing_trigrams', table_name='catalogue_listing', postgresql_using='gin')
+    op.drop_index('ix_catalogue_listing_search', table_name='catalogue_listing', postgresql_using='gin')
+    op.drop_index(op.f('ix_catalogue_listing_region_id'), table_name='catalogue_listing')
+    op.drop_table('catalogue_listing')
+    op.drop_index(op.f('ix_catalogue_arrangement_type_region_id'), table_name='catalogue_arrangement_type')
+    op.drop_index(op.f('ix_catalogue_arrangement_type_profile_id'), table_name='catalogue_arrangement_type')
+    op.drop_table('catalogue_arrangement_type')
     op.drop_index('ix_jeugdregio_outbox_pending', table_name='jeugdregio_outbox_message')
     op.drop_index(op.f('ix_jeugdregio_outbox_message_region_id'), table_name='jeugdregio_outbox_message')
     op.drop_table('jeugdregio_outbox_message')
@@ -499,6 +723,12 @@ def downgrade() -> None:
     op.drop_table('contracts_provider')
     op.drop_index(op.f('ix_contracts_admission_window_region_id'), table_name='contracts_admission_window')
     op.drop_table('contracts_admission_window')
+    op.drop_index(op.f('ix_catalogue_tariff_schedule_region_id'), table_name='catalogue_tariff_schedule')
+    op.drop_table('catalogue_tariff_schedule')
+    op.drop_index(op.f('ix_catalogue_setting_region_id'), table_name='catalogue_setting')
+    op.drop_table('catalogue_setting')
+    op.drop_index(op.f('ix_catalogue_intensity_region_id'), table_name='catalogue_intensity')
+    op.drop_table('catalogue_intensity')
     op.drop_index(op.f('ix_catalogue_care_profile_region_id'), table_name='catalogue_care_profile')
     op.drop_table('catalogue_care_profile')
     op.drop_table('jeugdregio_user')

@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.defaults import DEFAULT_PROFILES
 from catalogue.models import CareProfile
+from catalogue.services.listings import sync_listing
 
-__all__ = ["DEFAULT_PROFILES", "ProfileView", "create_profile", "list_profiles", "profiles_by_id"]
+__all__ = ["DEFAULT_PROFILES", "ProfileView", "create_profile", "list_profiles", "profiles_by_id", "sync_listing"]
 
 
 @dataclass(frozen=True)

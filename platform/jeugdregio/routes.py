@@ -6,7 +6,8 @@ from typing import Any
 
 
 def all_routes() -> list[Any]:
+    from catalogue.routes import ROUTES as catalogue_routes
     from contracts.routes import ROUTES as contracts_routes
     from jeugdregio.pages import ROUTES as base_routes
 
-    return [*base_routes, *contracts_routes]
+    return [*base_routes, *contracts_routes, *catalogue_routes]
