@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.public import profiles_by_id
+from catalogue.public import profiles_by_id, sync_listing
 from contracts.models import (
     Application,
     ApplicationMunicipality,
@@ -39,6 +39,19 @@ REASON_MAX = 1000
 
 
 # ---- admission: a provider with its framework contract (version 1) -------------------------------------------
+
+
+async def sync_catalogue(
+    session: AsyncSession, provider: Provider, profile_ids: list[int], *, now: datetime,
+    municipality_ids: list[int] | None = None,
+) -> None:  # fmt: skip
+    """Keep the provider's public catalogue listing in step with the register (name, status, offered types)."""
+    assert provider.id is not None
+    await sync_listing(
+        session, region_id=provider.region_id, provider_id=provider.id, name=provider.name, city=provider.city,
+        status=provider.status, email=provider.contact_email, phone=provider.contact_phone, street=provider.street,
+        postcode=provider.postcode, profile_ids=profile_ids, municipality_ids=municipality_ids, now=now,
+    )  # fmt: skip
 
 
 async def next_contract_number(session: AsyncSession, region_id: int, year: int) -> str:
@@ -77,6 +90,12 @@ async def create_provider_from_application(
         session, contract, provider=provider, reason="Toelating tot het register (open house)",
         effective_on=starts_on, profile_ids=profile_ids, actor=actor, now=now,
     )  # fmt: skip
+    served = (
+        await session.execute(
+            select(ProviderMunicipality.municipality_id).where(ProviderMunicipality.provider_id == provider.id)
+        )
+    ).scalars().all()
+    await sync_catalogue(session, provider, profile_ids, now=now, municipality_ids=list(served))
     await audit.record(
         session, actor, object_type="provider", object_id=provider.id, action="admit", now=now,
         summary={"naam": provider.name, "kvk": provider.kvk, "aanmelding": application.reference},
@@ -289,6 +308,7 @@ async def _change_status(
         contract.terminated_on = on
     provider.status = PROVIDER_STATUS_FOR_CONTRACT[new_status]
     await session.flush()
+    await sync_catalogue(session, provider, await lot_profile_ids(session, contract.id), now=now)
     await audit.record(
         session, actor, object_type="framework_contract", object_id=contract.id, action=action, now=now,
         summary={"reden": reason, "datum": on.isoformat(), "aanbieder": provider.id,
@@ -345,6 +365,7 @@ async def amend_contract(
     contract.version += 1
     contract.ends_on = new_end
     await _replace_lots(session, contract, lots)
+    await sync_catalogue(session, provider, lots, now=now)
     version = await add_contract_version(
         session, contract, provider=provider, reason=reason, effective_on=on, profile_ids=lots, actor=actor, now=now
     )
