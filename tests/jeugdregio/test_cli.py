@@ -42,7 +42,7 @@ def _start_demo(data_dir: Path, port: int, *args: str) -> tuple[subprocess.Popen
         if not line and proc.poll() is not None:
             raise AssertionError("demo exited early:\n" + "".join(lines))
         lines.append(line)
-        if "Application startup complete" in line:
+        if f"Uvicorn running on http://127.0.0.1:{port}" in line:  # printed only once the port is bound
             return proc, lines
     proc.kill()
     raise AssertionError("demo did not start in time:\n" + "".join(lines))
