@@ -23,13 +23,21 @@ from tests.support.world import Objects, build_world
 ROLES = ["team_admin", "team_contracts", "team_finance", "team_quality", "municipality", "referrer", "provider",
          "applicant"]  # fmt: skip
 PUBLIC = {("GET", "/"), ("GET", "/inloggen"), ("POST", "/inloggen"), ("GET", "/aanmelden"), ("POST", "/aanmelden"),
-          ("POST", "/uitloggen")}  # fmt: skip
+          ("POST", "/uitloggen"),
+          # the public catalogue (catalogue/routes/public.py): public data only, anonymous reads by design
+          ("GET", "/catalogus"), ("GET", "/catalogus/profielen"), ("GET", "/catalogus/profielen/{number:int}"),
+          ("GET", "/catalogus/aanbieders/{listing_id:int}"), ("GET", "/catalogus/vergelijk"),
+          ("GET", "/catalogus/open-data.csv"), ("GET", "/catalogus/open-data.json"),
+          ("GET", "/api/v1/catalogue/providers"), ("GET", "/api/v1/catalogue/providers/{listing_id:int}"),
+          ("GET", "/api/v1/catalogue/profiles"),
+          # the current tariff list is public information (catalogue/routes/tariffs.py)
+          ("GET", "/tarieven.pdf"), ("GET", "/tarieven.csv")}  # fmt: skip
 SKIP_PREFIXES = ("/static", "/schema")
 # POSTs whose effect on the caller's own session/data would disturb the rest of the matrix
 NO_POST_PROBE = {"/uitloggen", "/inloggen", "/aanmelden", "/mijn-aanmelding/intrekken"}
 # parameters that select within the caller's own objects (e.g. /portaal/contract/versies/{filename}):
 # a route with only these has no foreign object to probe
-OWN_SCOPED_PARAMS = {"filename"}
+OWN_SCOPED_PARAMS = {"filename", "year"}
 
 
 def route_table(app: Any) -> list[tuple[str, str, dict[str, Any], frozenset[str] | None, bool]]:
@@ -62,6 +70,9 @@ def fill(path: str, objects: Objects, token_id: int) -> str:
         "contract_id": objects.contract_id,
         "token_id": token_id,
         "filename": "1.pdf",
+        "type_id": objects.arrangement_type_id,
+        "listing_id": objects.listing_id,
+        "year": objects.schedule_year,
     }
 
     def one(match: re.Match[str]) -> str:
@@ -161,7 +172,7 @@ async def test_api_routes_with_tokens_follow_the_guards(app, regions, new_client
             if role != "anonymous" and "authorization" not in client.headers:
                 continue  # this role holds no API token
             response = await _call(client, method, path, "")
-            may = role != "anonymous" and (allowed is None or role in allowed)
+            may = _public or (role != "anonymous" and (allowed is None or role in allowed))
             if response.status_code >= 500:
                 problems.append(f"{role} {method} {path}: {response.status_code}")
             elif may and method == "GET" and response.status_code != 200:
@@ -187,9 +198,9 @@ async def test_no_role_reaches_another_regions_or_providers_objects(app, regions
     apis = await _api_clients(pages, new_client)
     before = await _audit_count(maker, other_region.id)
     problems: list[str] = []
-    for method, path, params, _allowed, _public in route_table(app):
-        if not params or set(params) <= OWN_SCOPED_PARAMS:
-            continue
+    for method, path, params, _allowed, public in route_table(app):
+        if not params or set(params) <= OWN_SCOPED_PARAMS or public:
+            continue  # public routes show public data only (the catalogue: tests/catalogue)
         for role in ["anonymous", *ROLES]:
             targets = [("other region", foreign)]
             if role in ("provider", "applicant"):

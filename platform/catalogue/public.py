@@ -9,9 +9,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.defaults import DEFAULT_PROFILES
 from catalogue.models import CareProfile
+from catalogue.services.catalogue_setup import seed_catalogue
 from catalogue.services.listings import sync_listing
+from catalogue.services.offerings import seed_offerings_demo
+from catalogue.services.tariffs import TariffView, tariff_on
 
-__all__ = ["DEFAULT_PROFILES", "ProfileView", "create_profile", "list_profiles", "profiles_by_id", "sync_listing"]
+__all__ = [
+    "DEFAULT_PROFILES",
+    "ProfileView",
+    "TariffView",
+    "create_profile",
+    "list_profiles",
+    "profiles_by_id",
+    "seed_catalogue",
+    "seed_offerings_demo",
+    "sync_listing",
+    "tariff_on",
+]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from catalogue.public import DEFAULT_PROFILES, create_profile
+from catalogue.public import DEFAULT_PROFILES, create_profile, seed_catalogue
 from contracts.public import provider_id_by_agb, seed_region_register
 from jeugdregio.clock import utcnow
 from jeugdregio.db import make_engine, make_sessionmaker
@@ -68,11 +68,15 @@ async def create_region_cli(
             assert region.id is not None
             for code, municipality in pairs:
                 session.add(Municipality(region_id=region.id, cbs_code=code, name=municipality))
+            profile_ids = {}
             for number, title, description, complexity, illustrative in DEFAULT_PROFILES:
-                await create_profile(
+                profile_ids[number] = await create_profile(
                     session, region_id=region.id, number=number, name=title, description=description,
                     complexity=complexity, illustrative=illustrative,
                 )  # fmt: skip
+            today = utcnow().date()
+            await seed_catalogue(session, region_id=region.id, profile_ids=profile_ids,
+                                 valid_from=today.replace(month=1, day=1))  # fmt: skip
             await seed_region_register(session, region.id)
     finally:
         await engine.dispose()

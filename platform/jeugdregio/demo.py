@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.public import DEFAULT_PROFILES, create_profile
+from catalogue.public import DEFAULT_PROFILES, create_profile, seed_catalogue, seed_offerings_demo
 from contracts.public import seed_region_register
-from jeugdregio.clock import utcnow
+from jeugdregio.clock import today, utcnow
 from jeugdregio.db import make_engine, make_sessionmaker
 from jeugdregio.security import hash_password
 from jeugdregio.tables import Municipality, Region
@@ -76,6 +77,7 @@ async def seed_demo(session: AsyncSession, *, seed: int = 2026) -> DemoContext:
             complexity=complexity, illustrative=illustrative,
         )  # fmt: skip
     await seed_region_register(session, region.id)
+    await seed_catalogue(session, region_id=region.id, profile_ids=profile_ids, valid_from=date(now.year - 1, 1, 1))
     ctx = DemoContext(region.id, municipality_ids, profile_ids, rng=random.Random(seed))
     ctx.password_hash = hash_password(DEMO_PASSWORD)
     await _seed_people(session, ctx)
@@ -89,6 +91,7 @@ async def seed_demo(session: AsyncSession, *, seed: int = 2026) -> DemoContext:
         user_id = await demo_user(session, ctx, email="aanvrager@demo.example", name="Ada Aanvrager",
                                   role="applicant", where="/mijn-aanmelding", application_id=application_id)  # fmt: skip
         await link_applicant(session, application_id, user_id)
+    await seed_offerings_demo(session, region_id=region.id, rng=ctx.rng, today=today(now))
     return ctx
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from catalogue.models import ArrangementType, Listing
 from contracts.models import Application, ApplicationProfile, Evidence, FrameworkContract, Requirement
 from contracts.services.contract_lifecycle import create_provider_from_application
 from jeugdregio.audit import Actor
@@ -27,6 +28,9 @@ class Objects:
     provider_evidence_id: int
     open_application_id: int
     open_evidence_id: int
+    arrangement_type_id: int = 0
+    listing_id: int = 0
+    schedule_year: int = 0
     users: dict[str, str] = field(default_factory=dict)  # role -> e-mail
 
 
@@ -59,6 +63,7 @@ async def _evidence(s, region: TestRegion, app: Application) -> Evidence:  # typ
 
 
 async def build_world(region: TestRegion) -> Objects:
+    await _catalogue(region)
     async with region.maker() as s:
         now = utcnow()
         admitted = await _application(s, region, "admitted")
@@ -73,6 +78,13 @@ async def build_world(region: TestRegion) -> Objects:
         await s.commit()
         assert provider.id and contract.id and admitted.id and ev.id and open_app.id and open_ev.id
         objects = Objects(provider.id, contract.id, admitted.id, ev.id, open_app.id, open_ev.id)
+        objects.arrangement_type_id = (
+            await s.execute(select(ArrangementType.id).where(ArrangementType.region_id == region.id).limit(1))
+        ).scalar_one()
+        objects.listing_id = (
+            await s.execute(select(Listing.id).where(Listing.provider_id == provider.id))
+        ).scalar_one()
+        objects.schedule_year = date.today().year + 1
     for role in ("team_admin", "team_contracts", "team_finance", "team_quality", "municipality", "referrer"):
         objects.users[role] = await region.user(role)
     objects.users["provider"] = await region.user("provider", provider_id=objects.provider_id)
@@ -86,6 +98,22 @@ async def build_world(region: TestRegion) -> Objects:
         app.applicant_user_id = uid  # type: ignore[union-attr]
         await s.commit()
     return objects
+
+
+async def _catalogue(region: TestRegion) -> None:
+    """The region's default catalogue (types and tariffs), once per region, and a draft tariff schedule."""
+    from catalogue.models import TariffSchedule
+    from catalogue.services.catalogue_setup import seed_catalogue
+
+    async with region.maker() as s:
+        await seed_catalogue(s, region_id=region.id, profile_ids=region.profile_ids,
+                             valid_from=date(date.today().year - 1, 1, 1))  # fmt: skip
+        exists = (
+            await s.execute(select(TariffSchedule.id).where(TariffSchedule.region_id == region.id))
+        ).first()
+        if not exists:
+            s.add(TariffSchedule(region_id=region.id, year=date.today().year + 1, created_at=utcnow()))
+        await s.commit()
 
 
 async def contract_version(region: TestRegion, contract_id: int) -> int:
