@@ -220,3 +220,217 @@ async def _provider_api_users(s: AsyncSession, rid: int, *, admin_user_id: int, 
         },
     )  # fmt: skip
     return tokens
+
+
+# ---- the public catalogue at ten times the demo size ("catalogue search" workload) -----------------------
+
+CATALOGUE_SLUG = "catalogus-bench"
+SETTINGS = [("AMB", "Ambulant"), ("DAG", "Dagbehandeling"), ("VBL", "Verblijf licht"), ("PLG", "Pleegzorg")]
+INTENSITIES = [("A", "Acuut", "result_50_50"), ("P", "Perspectief", "result_50_50"),
+               ("I", "Intensief", "result_50_50"), ("D", "Duurzaam", "monthly")]  # fmt: skip
+NAME_WORDS = ["Jeugdhulp", "Gezinsbegeleiding", "Zorgboerderij", "Praktijk", "Stichting", "Jeugdzorg",
+              "Opvoedondersteuning", "Kindertherapie"]  # fmt: skip
+NAME_PLACES = ["De Linde", "Het Anker", "De Klaver", "Kompas", "Horizon", "De Brug", "Zonnebloem", "Het Baken",
+               "De Wissel", "Sterk"]  # fmt: skip
+DESCRIPTIONS = [
+    "Hulp bij ruzie tussen ouders na een scheiding, met aandacht voor het hele gezin.",
+    "Wij begeleiden gezinnen thuis bij de opvoeding van kinderen met gedragsproblemen.",
+    "Dagbesteding op de boerderij voor jongeren die vastlopen op school.",
+    "Behandeling van angst, somberheid en trauma bij kinderen en jongeren.",
+    "Ondersteuning van jongvolwassenen bij wonen, werk en zelfstandigheid.",
+]
+
+
+@dataclass
+class CatalogueData:
+    region_id: int
+    slug: str
+    municipality_ids: list[int]
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{n:,} {name}" for name, n in self.rows.items())
+        return f"catalogue region '{self.slug}': {counts} (built in {self.seconds:.1f} s)"
+
+
+async def build_catalogue(url: str, *, listings: int = 1500) -> CatalogueData:
+    """A second region with `listings` providers and their public listings (about 6 % suspended or ended),
+    offered arrangement types, locations, municipalities served and waiting times — set-based SQL; the search
+    fields as catalogue.services.listings.refresh_search computes them (trigrams from catalogue.rules)."""
+    start = time.perf_counter()
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as s:
+            data = await _catalogue(s, listings)
+            await s.commit()
+        async with engine.connect() as conn:
+            await conn.execute(text("ANALYZE"))
+            for name, table in CATALOGUE_COUNTED.items():
+                data.rows[name] = int((await conn.execute(
+                    text(f"SELECT count(*) FROM {table} WHERE region_id = :rid"), {"rid": data.region_id}  # noqa: S608
+                )).scalar_one())  # fmt: skip
+            await conn.commit()
+    finally:
+        await engine.dispose()
+    data.seconds = time.perf_counter() - start
+    return data
+
+
+CATALOGUE_COUNTED = {
+    "listings": "catalogue_listing",
+    "arrangement types": "catalogue_arrangement_type",
+    "offered types": "catalogue_offered_type",
+    "municipalities served": "catalogue_listing_municipality",
+    "waiting times": "catalogue_waiting_time",
+}
+
+
+async def _catalogue_reference(s: AsyncSession, rid: int) -> None:
+    """Settings, the four low-complex intensities and 45 arrangement types (10 profiles × A/P/I/D ambulant, and
+    day treatment for the intensive type of profiles 1-5)."""
+    await s.execute(
+        text("""INSERT INTO catalogue_setting (region_id, code, name, sort_order)
+                SELECT :rid, t.code, t.name, t.ord FROM unnest(CAST(:codes AS text[]), CAST(:names AS text[]))
+                WITH ORDINALITY AS t(code, name, ord)"""),
+        {"rid": rid, "codes": [c for c, _ in SETTINGS], "names": [n for _, n in SETTINGS]},
+    )
+    await s.execute(
+        text("""INSERT INTO catalogue_intensity (region_id, complexity, code, name, payment_model, sort_order)
+                SELECT :rid, 'low', t.code, t.name, t.pm, t.ord
+                FROM unnest(CAST(:codes AS text[]), CAST(:names AS text[]), CAST(:pms AS text[]))
+                WITH ORDINALITY AS t(code, name, pm, ord)"""),
+        {"rid": rid, "codes": [c for c, _, _ in INTENSITIES], "names": [n for _, n, _ in INTENSITIES],
+         "pms": [p for _, _, p in INTENSITIES]},
+    )  # fmt: skip
+    await s.execute(
+        text("""INSERT INTO catalogue_arrangement_type (region_id, code, profile_id, intensity_id, setting_id,
+                    complexity, payment_model, max_months, ijw_product_category, ijw_product_code, unit, active)
+                SELECT :rid, '5' || lpad(p.number::text, 2, '0') || i.code || 'L' || CASE WHEN st.code = 'AMB'
+                    THEN '' ELSE st.code END, p.id, i.id, st.id, p.complexity, i.payment_model,
+                    CASE WHEN i.payment_model = 'monthly' THEN 6 END, '45',
+                    '5' || lpad(p.number::text, 2, '0') || i.code || left(st.code, 1), '82', true
+                FROM catalogue_care_profile p
+                JOIN catalogue_intensity i ON i.region_id = p.region_id
+                JOIN catalogue_setting st ON st.region_id = p.region_id
+                WHERE p.region_id = :rid AND (st.code = 'AMB' OR (st.code = 'DAG' AND i.code = 'I' AND p.number <= 5))
+             """),
+        {"rid": rid},
+    )
+
+
+async def _catalogue(s: AsyncSession, n: int) -> CatalogueData:
+    from catalogue.rules import trigrams
+
+    now = utcnow()
+    region = Region(slug=CATALOGUE_SLUG, name="Catalogusregio", admission_mode="open", created_at=now)
+    s.add(region)
+    await s.flush()
+    assert region.id is not None
+    rid = region.id
+    mids = []
+    for code, name in MUNICIPALITIES:
+        m = Municipality(region_id=rid, cbs_code=code, name=name)
+        s.add(m)
+        await s.flush()
+        assert m.id is not None
+        mids.append(m.id)
+    for number, name, description, complexity, illustrative in PROFILES:
+        await create_profile(s, region_id=rid, number=number, name=name, description=description,
+                             complexity=complexity, illustrative=illustrative)  # fmt: skip
+    await _catalogue_reference(s, rid)
+    await s.execute(
+        text("""
+        INSERT INTO contracts_provider (region_id, name, kvk, agb, street, postcode, city, contact_name,
+            contact_email, contact_phone, status, admitted_on, created_at)
+        SELECT :rid,
+            (CAST(:words AS text[]))[1 + g % 8] || ' ' || (CAST(:places AS text[]))[1 + (g / 8) % 10] || ' ' || g,
+            (60000000 + g)::text, '97' || lpad(g::text, 6, '0'), 'Catalogusstraat ' || g,
+            (4700 + g % 90)::text || 'CD', (CAST(:cities AS text[]))[1 + g % 12], 'Contact ' || g,
+            'info' || g || '@catalogus.example', '0165 ' || lpad(g::text, 6, '0'),
+            CASE WHEN g % 40 = 7 THEN 'suspended' WHEN g % 97 = 3 THEN 'ended' ELSE 'active' END,
+            current_date - 400, now()
+        FROM generate_series(1, :n) AS g ORDER BY g
+        """),
+        {"rid": rid, "n": n, "words": NAME_WORDS, "places": NAME_PLACES, "cities": CITIES},
+    )
+    await s.execute(
+        text("""
+        INSERT INTO catalogue_listing (region_id, provider_id, name, city, status, description, website, email, phone,
+            target_groups, specialisms, languages, religious_identity, accessibility, search_trigrams, updated_at)
+        SELECT p.region_id, p.id, p.name, p.city, p.status, (CAST(:descriptions AS text[]))[1 + p.id % 5],
+            'https://aanbieder' || p.id || '.example', p.contact_email, p.contact_phone,
+            ARRAY[(ARRAY['0-4 jaar', '4-12 jaar', '12-18 jaar', '18-23 jaar'])[1 + p.id % 4]],
+            ARRAY[(ARRAY['systeemtherapie', 'traumabehandeling', 'autisme', 'gezinshuis',
+                         'ouderbegeleiding'])[1 + p.id % 5]],
+            ARRAY['Nederlands'] || CASE p.id % 5 WHEN 0 THEN ARRAY['Arabisch'] WHEN 1 THEN ARRAY['Turks']
+                                   WHEN 2 THEN ARRAY['Engels'] ELSE ARRAY[]::text[] END,
+            CASE p.id % 7 WHEN 0 THEN 'Reformatorisch' WHEN 1 THEN 'Christelijk' WHEN 2 THEN 'Islamitisch' ELSE '' END,
+            CASE WHEN p.id % 2 = 0 THEN 'Rolstoeltoegankelijk' ELSE '' END, '{}', now()
+        FROM contracts_provider p WHERE p.region_id = :rid
+        """),
+        {"rid": rid, "descriptions": DESCRIPTIONS},
+    )
+    await s.execute(
+        text("""
+        INSERT INTO catalogue_listing_location (region_id, listing_id, street, postcode, city, municipality_id)
+        SELECT l.region_id, l.id, 'Catalogusstraat ' || l.id, '4700 CD', l.city,
+            (CAST(:mids AS integer[]))[1 + l.id % 9]
+        FROM catalogue_listing l WHERE l.region_id = :rid;
+        """),
+        {"rid": rid, "mids": mids},
+    )
+    await s.execute(
+        text("""
+        INSERT INTO catalogue_listing_municipality (region_id, listing_id, municipality_id)
+        SELECT l.region_id, l.id, m.id
+        FROM catalogue_listing l JOIN jeugdregio_municipality m ON m.region_id = l.region_id
+        WHERE l.region_id = :rid AND (l.id * 7 + m.id) % 3 <> 0
+        """),
+        {"rid": rid},
+    )
+    await s.execute(
+        text("""
+        INSERT INTO catalogue_offered_type (region_id, listing_id, arrangement_type_id)
+        SELECT l.region_id, l.id, t.id
+        FROM catalogue_listing l JOIN catalogue_arrangement_type t ON t.region_id = l.region_id
+        JOIN catalogue_care_profile p ON p.id = t.profile_id
+        WHERE l.region_id = :rid AND (l.id + p.number) % 3 = 0
+        """),
+        {"rid": rid},
+    )
+    await s.execute(
+        text("""
+        INSERT INTO catalogue_waiting_time (region_id, listing_id, profile_id, weeks, confirmed_on, updated_at)
+        SELECT DISTINCT l.region_id, l.id, p.id, (l.id * 13 + p.number * 7) % 30, current_date - (l.id + p.number) % 60,
+            now()
+        FROM catalogue_listing l JOIN catalogue_offered_type o ON o.listing_id = l.id
+        JOIN catalogue_arrangement_type t ON t.id = o.arrangement_type_id
+        JOIN catalogue_care_profile p ON p.id = t.profile_id
+        WHERE l.region_id = :rid
+        """),
+        {"rid": rid},
+    )
+    # the search fields, as refresh_search computes them
+    await s.execute(
+        text("""
+        UPDATE catalogue_listing SET search_vector = setweight(to_tsvector('dutch', name), 'A')
+            || to_tsvector('dutch', concat_ws(' ', name, city, description, array_to_string(specialisms, ' '),
+               array_to_string(target_groups, ' '), array_to_string(languages, ' '), religious_identity))
+        WHERE region_id = :rid
+        """),
+        {"rid": rid},
+    )
+    rows = (await s.execute(
+        text("SELECT id, name, city, specialisms, target_groups FROM catalogue_listing WHERE region_id = :rid"),
+        {"rid": rid},
+    )).all()  # fmt: skip
+    grams = ["|".join(trigrams(" ".join([r.name, r.city, *r.specialisms, *r.target_groups]))) for r in rows]
+    await s.execute(
+        text("""
+        UPDATE catalogue_listing l SET search_trigrams = string_to_array(t.grams, '|')
+        FROM unnest(CAST(:ids AS integer[]), CAST(:grams AS text[])) AS t(id, grams) WHERE l.id = t.id
+        """),
+        {"ids": [r.id for r in rows], "grams": grams},
+    )
+    return CatalogueData(region_id=rid, slug=CATALOGUE_SLUG, municipality_ids=mids)

@@ -6,8 +6,11 @@ our figure, the floor measured in this run, their ratio and the target from docs
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import secrets
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +19,8 @@ from typing import Any
 
 import httpx
 
-from bench.data import BenchData
-from bench.loadgen import LoadGenerator, LoadResult
+from bench.data import BenchData, CatalogueData, build_catalogue
+from bench.loadgen import LoadGenerator, LoadResult, parse_wrk
 from bench.machine import CpuMeter
 from bench.profiling import Recorder, child_pids, summarize
 from bench.servers import Server
@@ -121,6 +124,7 @@ class Target:
     path: str
     check: Check
     headers: dict[str, str] = field(default_factory=dict)
+    mix: tuple[tuple[str, Check], ...] = ()  # a mix of paths requested in turn (wrk Lua script); `path` is the first
 
 
 @dataclass
@@ -224,18 +228,46 @@ class Context:
 
     def _run(self, t: Target, seconds: float) -> LoadResult:
         url = self.server(t.server).base_url + t.path
+        if t.mix and self.loadgen.wrk:
+            return run_wrk_mix(self.loadgen.wrk, url, [p for p, _ in t.mix], self.tmp, headers=t.headers,
+                               connections=self.connections, seconds=seconds, threads=self.loadgen.threads)  # fmt: skip
         return self.loadgen.run(url, headers=t.headers, connections=self.connections, seconds=seconds)
 
     def _check(self, t: Target, when: str) -> None:
-        response = self.server(t.server).get(t.path, t.headers)
-        problem = t.check(response)
-        if problem:
-            raise RuntimeError(f"{t.server} GET {t.path} {when}: {problem} (status {response.status_code})")
+        for path, check in t.mix or ((t.path, t.check),):
+            response = self.server(t.server).get(path, t.headers)
+            problem = check(response)
+            if problem:
+                raise RuntimeError(f"{t.server} GET {path} {when}: {problem} (status {response.status_code})")
 
     def close(self) -> None:
         for server in self._servers.values():
             with contextlib.suppress(Exception):
                 server.stop()
+
+
+def run_wrk_mix(wrk: str, url: str, paths: list[str], tmp: Path, *, headers: dict[str, str], connections: int,
+                seconds: float, threads: int) -> LoadResult:  # fmt: skip
+    """wrk with a Lua script that requests `paths` in turn (each wrk thread starts at its own offset)."""
+    script = tmp / "mix.lua"
+    quoted = ", ".join(json.dumps(p) for p in paths)  # JSON strings of ASCII paths are valid Lua strings
+    script.write_text(
+        f"local paths = {{{quoted}}}\n"
+        "local i = 0\n"
+        "setup = function(thread) thread:set('offset', math.random(#paths)) end\n"
+        "init = function(args) i = tonumber(offset) or 0 end\n"
+        "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
+    )
+    duration = max(1, round(seconds))
+    cmd = [wrk, f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s",
+           "-s", str(script)]  # fmt: skip
+    for name, value in headers.items():
+        cmd += ["-H", f"{name}: {value}"]
+    cmd.append(url)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"wrk failed ({out.returncode}): {out.stderr.strip() or out.stdout.strip()}")
+    return parse_wrk(out.stdout, connections=connections)
 
 
 def json_check(response: httpx.Response, ok: Callable[[dict[str, Any]], bool]) -> str | None:
@@ -311,3 +343,53 @@ def _login_page_check(response: httpx.Response) -> str | None:
 def login_page(ctx: Context) -> Row:
     return http_row("login page (anonymous HTML)", ctx.compare(Target("app", "/inloggen", _login_page_check)),
                     SIMPLE_READ)  # fmt: skip
+
+
+def _html_check(response: httpx.Response) -> str | None:
+    if response.status_code != 200:
+        return "expected 200"
+    return None if 'class="cat-hit"' in response.text else "no search results on the page"
+
+
+def _api_check(response: httpx.Response) -> str | None:
+    return json_check(response, lambda body: bool(body.get("items")) and body.get("per_page") == 20)
+
+
+def catalogue_mix(data: CatalogueData) -> tuple[tuple[str, Check], ...]:
+    """Public searches as parents and referrers make them: pages and API, text (with a typo), every filter."""
+    slug, m = data.slug, data.municipality_ids
+    page = f"/catalogus?regio={slug}"
+    api = f"/api/v1/catalogue/providers?region={slug}"
+    return (
+        (page, _html_check),
+        (f"{page}&profiel=2&gemeente={m[4]}", _html_check),
+        (f"{page}&q=jeugdhulp&sorteer=wachttijd", _html_check),
+        (f"{page}&q=gezinsbegeleidng", _html_check),
+        (f"{page}&vorm=AMB&wachttijd=8&taal=Arabisch", _html_check),
+        (f"{page}&profiel=5&pagina=3", _html_check),
+        (f"{api}&profile=3&max_weeks=10", _api_check),
+        (f"{api}&q=kompas&language=Turks", _api_check),
+        (f"{api}&municipality={m[1]}&identity=Reformatorisch&sort=waiting_time", _api_check),
+        (f"{api}&target_group=12-18+jaar&profile=1&page=2", _api_check),
+    )
+
+
+@workload(
+    "catalogue-search", "catalogue search",
+    measures="A mix of ten public searches in turn (wrk Lua script): GET /catalogus pages and "
+             "GET /api/v1/catalogue/providers with text (one with a typo), profile, municipality, setting, waiting "
+             "time, language, identity, target group, sorting and paging, on a second region with 1,500 listings "
+             "(ten times the demo size; built by bench/data.py build_catalogue).",
+    floor=HTTP_FLOOR, target=PUBLIC_SEARCH.text,
+)  # fmt: skip
+def catalogue_search(ctx: Context) -> Row:
+    data = ctx._cache.get("catalogue")
+    if data is None:
+        data = ctx._cache["catalogue"] = asyncio.run(build_catalogue(ctx.url, listings=1500))
+    mix = catalogue_mix(data)
+    ours = Target("app", mix[0][0], mix[0][1], mix=mix)
+    row = http_row("catalogue search", ctx.compare(ours), PUBLIC_SEARCH)
+    row.notes.insert(0, f"data: {data.summary()}")
+    if not ctx.loadgen.wrk:
+        row.notes.append("no wrk: the Python load generator requested only the first path of the mix")
+    return row

@@ -1,0 +1,360 @@
+"""Select builders for the public catalogue (SQLAlchemy Core, bound parameters only).
+
+The search is one statement for the page and one for the count: every filter is an EXISTS or a column
+predicate on the listing, the shortest waiting time a LATERAL subquery, the profiles offered an ARRAY
+subquery — no per-row round trips. Only listings with status 'active' are ever selected."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import (
+    Select,
+    String,
+    Table,
+    and_,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
+from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
+from sqlalchemy.sql.elements import ColumnElement
+
+from catalogue.models import (
+    ArrangementType,
+    CareProfile,
+    CareSetting,
+    Intensity,
+    Listing,
+    ListingLocation,
+    ListingMunicipality,
+    OfferedType,
+    WaitingTime,
+)
+from jeugdregio.tables import Municipality
+
+
+def _t(model: Any) -> Table:
+    return cast(Table, model.__table__)
+
+
+L = _t(Listing)
+LOC = _t(ListingLocation)
+LM = _t(ListingMunicipality)
+OT = _t(OfferedType)
+AT = _t(ArrangementType)
+CP = _t(CareProfile)
+CS = _t(CareSetting)
+INT = _t(Intensity)
+WT = _t(WaitingTime)
+MUN = _t(Municipality)
+
+WORD_SIMILARITY = 0.6  # share of the query's trigrams found in the listing (pg_trgm's word_similarity default)
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """Validated filters, in database terms (ids, codes)."""
+
+    region_id: int
+    text: str = ""
+    variant: str = ""  # the text with plural endings undone, searched as well
+    grams: tuple[str, ...] = ()
+    profile_id: int | None = None
+    municipality_id: int | None = None
+    setting_id: int | None = None
+    max_weeks: int | None = None
+    target_group: str = ""
+    language: str = ""
+    identity: str = ""
+    sort: str = "naam"  # naam | wachttijd | relevantie
+
+
+def _tsquery(c: Criteria) -> ColumnElement[Any]:
+    dutch: ColumnElement[Any] = literal_column("'dutch'::regconfig")
+    tsq: ColumnElement[Any] = func.websearch_to_tsquery(dutch, literal(c.text, String))
+    if c.variant:  # Dutch plurals the Snowball stemmer leaves apart: 'gezinnen' -> 'gezinn', but 'gezin'
+        tsq = tsq.op("||")(func.plainto_tsquery(dutch, literal(c.variant, String)))
+    return tsq
+
+
+def _need(c: Criteria) -> int:
+    return max(1, math.ceil(WORD_SIMILARITY * len(c.grams)))
+
+
+def _probe_grams(c: Criteria) -> list[str]:
+    """A listing sharing `need` of the n query trigrams contains at least one of any n - need + 1 of them
+    (pigeonhole). Word-initial trigrams ('  g', ' ge') are the most common, so the probe prefers the others."""
+    ordered = sorted(c.grams, key=lambda g: (g.startswith(" "), g))
+    return ordered[: len(c.grams) - _need(c) + 1]
+
+
+def _shared(c: Criteria) -> ColumnElement[Any]:
+    """How many of the query's trigrams the listing has (one pass over its own, sorted unique, trigrams)."""
+    grams = literal(list(c.grams), PG_ARRAY(String))
+    t = func.unnest(L.c.search_trigrams).table_valued("t").render_derived(name="lt")
+    return select(func.count()).select_from(t).where(t.c.t == func.any(grams)).scalar_subquery()
+
+
+def _text_match(c: Criteria) -> ColumnElement[bool]:
+    """Dutch full text OR enough shared trigrams (typo tolerance): the GIN index on search_trigrams finds the
+    candidates (`&&` with the probe trigrams), the exact share is counted for those only."""
+    fts = L.c.search_vector.op("@@")(_tsquery(c))
+    if not c.grams:
+        return fts
+    probe = literal(_probe_grams(c), PG_ARRAY(String))
+    return or_(fts, and_(L.c.search_trigrams.op("&&")(probe), _shared(c) >= _need(c)))
+
+
+def _offers(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return (
+        select(literal(1))
+        .select_from(OT.join(AT, AT.c.id == OT.c.arrangement_type_id))
+        .where(OT.c.listing_id == L.c.id, *conditions)
+        .exists()
+    )
+
+
+def _where(c: Criteria) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [L.c.region_id == c.region_id, L.c.status == "active"]
+    if c.text:
+        where.append(_text_match(c))
+    if c.profile_id is not None:
+        where.append(_offers(AT.c.profile_id == c.profile_id))
+    if c.setting_id is not None:
+        where.append(_offers(AT.c.setting_id == c.setting_id))
+    if c.municipality_id is not None:
+        served = select(literal(1)).where(LM.c.listing_id == L.c.id, LM.c.municipality_id == c.municipality_id)
+        located = select(literal(1)).where(LOC.c.listing_id == L.c.id, LOC.c.municipality_id == c.municipality_id)
+        where.append(or_(served.exists(), located.exists()))
+    if c.max_weeks is not None:
+        waits = [WT.c.listing_id == L.c.id, WT.c.weeks <= c.max_weeks]
+        if c.profile_id is not None:
+            waits.append(WT.c.profile_id == c.profile_id)
+        where.append(select(literal(1)).where(*waits).exists())
+    if c.target_group:
+        where.append(literal(c.target_group, String) == func.any(L.c.target_groups))
+    if c.language:
+        where.append(literal(c.language, String) == func.any(L.c.languages))
+    if c.identity:
+        where.append(L.c.religious_identity == c.identity)
+    return where
+
+
+def profile_numbers(listing_id: Any) -> Any:
+    """The numbers of the profiles a listing offers (a correlated ARRAY subquery)."""
+    inner = (
+        select(CP.c.number)
+        .select_from(OT.join(AT, AT.c.id == OT.c.arrangement_type_id).join(CP, CP.c.id == AT.c.profile_id))
+        .where(OT.c.listing_id == listing_id)
+        .distinct()
+        .order_by(CP.c.number)
+    )
+    return func.array(inner.scalar_subquery())
+
+
+def search_page(c: Criteria, *, limit: int, offset: int) -> Select[Any]:
+    """Two steps in one statement: the filtered ids are sorted and cut to the page first (with the total of
+    all matches as a window count); only those 20 rows get their shortest waiting time and profile numbers."""
+    waits = [WT.c.listing_id == L.c.id]
+    if c.profile_id is not None:
+        waits.append(WT.c.profile_id == c.profile_id)
+    inner = select(L.c.id.label("id"), func.lower(L.c.name).label("lname"))
+    if c.sort == "wachttijd":
+        key: ColumnElement[Any] = select(func.min(WT.c.weeks)).where(*waits).scalar_subquery()
+    elif c.sort == "relevantie" and c.text:
+        rank: ColumnElement[Any] = func.ts_rank_cd(L.c.search_vector, _tsquery(c))
+        if c.grams:
+            rank = rank + _shared(c) / float(len(c.grams))
+        key = -rank
+    else:
+        key = literal(0)
+    page = (
+        inner.add_columns(key.label("k"), func.count().over().label("total"))
+        .where(*_where(c))
+        .order_by(key.asc().nulls_last(), func.lower(L.c.name), L.c.id)
+        .limit(limit)
+        .offset(offset)
+        .subquery("page")
+    )
+    outer_waits = [WT.c.listing_id == page.c.id]
+    if c.profile_id is not None:
+        outer_waits.append(WT.c.profile_id == c.profile_id)
+    shortest = (
+        select(WT.c.weeks, WT.c.confirmed_on)
+        .where(*outer_waits)
+        .order_by(WT.c.weeks, WT.c.confirmed_on.desc())
+        .limit(1)
+        .lateral("shortest")
+    )
+    return (
+        select(
+            L.c.id,
+            L.c.name,
+            L.c.city,
+            L.c.religious_identity,
+            L.c.languages,
+            L.c.target_groups,
+            shortest.c.weeks,
+            shortest.c.confirmed_on,
+            profile_numbers(L.c.id).label("profiles"),
+            page.c.total,
+        )
+        .select_from(page.join(L, L.c.id == page.c.id).outerjoin(shortest, true()))
+        .order_by(page.c.k.asc().nulls_last(), page.c.lname, page.c.id)
+    )
+
+
+def search_count(c: Criteria) -> Select[Any]:
+    return select(func.count()).select_from(L).where(*_where(c))
+
+
+def filter_options(region_id: int) -> Select[Any]:
+    """Every filter's choices in one statement: (kind, key, label, sort)."""
+    active = and_(L.c.region_id == region_id, L.c.status == "active")
+    tg = func.unnest(L.c.target_groups).table_valued("v").render_derived()
+    lang = func.unnest(L.c.languages).table_valued("v").render_derived()
+    parts = [
+        select(literal("profiel"), CP.c.id, CP.c.number.cast(String), CP.c.name, CP.c.number).where(
+            CP.c.region_id == region_id
+        ),
+        select(literal("gemeente"), MUN.c.id, MUN.c.id.cast(String), MUN.c.name, literal(0)).where(
+            MUN.c.region_id == region_id
+        ),
+        select(literal("vorm"), CS.c.id, CS.c.code, CS.c.name, CS.c.sort_order).where(CS.c.region_id == region_id),
+        select(literal("doelgroep"), literal(0), tg.c.v, tg.c.v, literal(0))
+        .select_from(L.join(tg, true()))
+        .where(active)
+        .distinct(),
+        select(literal("taal"), literal(0), lang.c.v, lang.c.v, literal(0))
+        .select_from(L.join(lang, true()))
+        .where(active)
+        .distinct(),
+        select(literal("identiteit"), literal(0), L.c.religious_identity, L.c.religious_identity, literal(0))
+        .where(active, L.c.religious_identity != "")
+        .distinct(),
+    ]
+    return union_all(*parts).subquery("o").select()
+
+
+# ---- one listing ---------------------------------------------------------------------------------------
+
+
+def listing_rows(region_id: int, listing_ids: list[int]) -> Select[Any]:
+    columns = [c for c in L.c if c.name not in ("search_vector", "search_trigrams")]
+    return select(*columns).where(L.c.region_id == region_id, L.c.id.in_(listing_ids), L.c.status == "active")
+
+
+def offered_types(listing_ids: list[int]) -> Select[Any]:
+    return (
+        select(
+            OT.c.listing_id,
+            AT.c.code,
+            CP.c.number,
+            CP.c.name.label("profile_name"),
+            INT.c.code.label("intensity_code"),
+            INT.c.name.label("intensity"),
+            CS.c.name.label("setting"),
+        )
+        .select_from(
+            OT.join(AT, AT.c.id == OT.c.arrangement_type_id)
+            .join(CP, CP.c.id == AT.c.profile_id)
+            .join(INT, INT.c.id == AT.c.intensity_id)
+            .join(CS, CS.c.id == AT.c.setting_id)
+        )
+        .where(OT.c.listing_id.in_(listing_ids))
+        .order_by(OT.c.listing_id, CP.c.number, INT.c.sort_order, CS.c.sort_order, AT.c.code)
+    )
+
+
+def locations(listing_ids: list[int]) -> Select[Any]:
+    return (
+        select(LOC.c.listing_id, LOC.c.street, LOC.c.postcode, LOC.c.city, MUN.c.name.label("municipality"))
+        .select_from(LOC.outerjoin(MUN, MUN.c.id == LOC.c.municipality_id))
+        .where(LOC.c.listing_id.in_(listing_ids))
+        .order_by(LOC.c.listing_id, LOC.c.city, LOC.c.street)
+    )
+
+
+def municipalities_served(listing_ids: list[int]) -> Select[Any]:
+    return (
+        select(LM.c.listing_id, MUN.c.name)
+        .select_from(LM.join(MUN, MUN.c.id == LM.c.municipality_id))
+        .where(LM.c.listing_id.in_(listing_ids))
+        .order_by(LM.c.listing_id, MUN.c.name)
+    )
+
+
+def waiting_times(listing_ids: list[int]) -> Select[Any]:
+    return (
+        select(WT.c.listing_id, CP.c.number, CP.c.name, WT.c.weeks, WT.c.confirmed_on)
+        .select_from(WT.join(CP, CP.c.id == WT.c.profile_id))
+        .where(WT.c.listing_id.in_(listing_ids))
+        .order_by(WT.c.listing_id, CP.c.number)
+    )
+
+
+def active_ids(region_id: int, listing_ids: list[int]) -> Select[Any]:
+    return select(L.c.id).where(L.c.region_id == region_id, L.c.status == "active", L.c.id.in_(listing_ids))
+
+
+# ---- open data -----------------------------------------------------------------------------------------
+
+
+def open_data(region_id: int) -> Select[Any]:
+    """The whole active catalogue, one row per listing, lists aggregated in SQL."""
+    codes = func.array(
+        select(AT.c.code)
+        .select_from(OT.join(AT, AT.c.id == OT.c.arrangement_type_id))
+        .where(OT.c.listing_id == L.c.id)
+        .order_by(AT.c.code)
+        .scalar_subquery()
+    )
+    munis = func.array(
+        select(MUN.c.name)
+        .select_from(LM.join(MUN, MUN.c.id == LM.c.municipality_id))
+        .where(LM.c.listing_id == L.c.id)
+        .order_by(MUN.c.name)
+        .scalar_subquery()
+    )
+    wait = func.json_build_object("profile", CP.c.number, "weeks", WT.c.weeks, "confirmed_on", WT.c.confirmed_on)
+    waits = (
+        select(func.json_agg(aggregate_order_by(wait, CP.c.number), type_=JSON))
+        .select_from(WT.join(CP, CP.c.id == WT.c.profile_id))
+        .where(WT.c.listing_id == L.c.id)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            L.c.id,
+            L.c.name,
+            L.c.city,
+            L.c.website,
+            L.c.email,
+            L.c.phone,
+            L.c.religious_identity,
+            L.c.languages,
+            L.c.target_groups,
+            profile_numbers(L.c.id).label("profiles"),
+            codes.label("codes"),
+            munis.label("municipalities"),
+            waits.label("waiting_times"),
+        )
+        .where(L.c.region_id == region_id, L.c.status == "active")
+        .order_by(func.lower(L.c.name), L.c.id)
+    )
+
+
+def profiles(region_id: int) -> Select[Any]:
+    return (
+        select(CP.c.id, CP.c.number, CP.c.name, CP.c.description, CP.c.complexity, CP.c.illustrative)
+        .where(CP.c.region_id == region_id)
+        .order_by(CP.c.number)
+    )

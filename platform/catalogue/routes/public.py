@@ -1,0 +1,134 @@
+"""The public catalogue for parents and referrers (no login) and its read-only JSON API.
+
+Thin handlers, one service call each. Every filter lives in the URL; unknown filter values give a message on
+the page (422) or Problem Details (422) in the API. Pages serve the first region unless `?regio=<slug>`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response, get
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalogue.services import search
+from jeugdregio.clock import today
+from jeugdregio.errors import ValidationFailed
+from jeugdregio.web import page
+
+PUBLIC_CACHE = {"cache-control": "public, max-age=60"}  # public data only: no personal data on these pages
+
+
+def _download(content: bytes, media_type: str, filename: str) -> Response[bytes]:
+    return Response(
+        content, media_type=media_type,
+        headers={"content-disposition": f'attachment; filename="{filename}"', **PUBLIC_CACHE},
+    )  # fmt: skip
+
+
+# ---- pages ---------------------------------------------------------------------------------------------
+
+
+@get("/catalogus", include_in_schema=False)
+async def catalogue_search(request: Request[Any, Any, Any], db: AsyncSession) -> Response[str]:
+    found = await search.search_catalogue(db, request.query_params, today=today())
+    return page(
+        request, "catalogue/public_search.html", status_code=422 if found.errors else 200, found=found,
+        errors=found.error_dict(), form=found.filters.as_form(), sorts=search.SORTS,
+    )  # fmt: skip
+
+
+@get("/catalogus/profielen", include_in_schema=False)
+async def profile_guide(request: Request[Any, Any, Any], db: AsyncSession) -> Response[str]:
+    region, profiles = await search.profile_guide(db, request.query_params.get("regio"))
+    return page(request, "catalogue/public_profiles.html", region=region, profiles=profiles)
+
+
+@get("/catalogus/profielen/{number:int}", include_in_schema=False)
+async def profile_detail(request: Request[Any, Any, Any], db: AsyncSession, number: int) -> Response[str]:
+    profile, found = await search.profile_providers(db, number, request.query_params, today=today())
+    return page(request, "catalogue/public_profile.html", profile=profile, found=found)
+
+
+@get("/catalogus/aanbieders/{listing_id:int}", include_in_schema=False)
+async def provider_detail(request: Request[Any, Any, Any], db: AsyncSession, listing_id: int) -> Response[str]:
+    detail = await search.provider_page(db, listing_id, request.query_params.get("regio"), today=today())
+    return page(request, "catalogue/public_provider.html", detail=detail, regio=request.query_params.get("regio", ""))
+
+
+@get("/catalogus/vergelijk", include_in_schema=False)
+async def compare(request: Request[Any, Any, Any], db: AsyncSession) -> Response[str]:
+    details, message = await search.compare_providers(
+        db, request.query_params.getall("id", []), request.query_params.get("regio"), today=today()
+    )
+    return page(request, "catalogue/public_compare.html", details=details, message=message,
+                status_code=422 if message and not details else 200)  # fmt: skip
+
+
+@get("/catalogus/open-data.csv", include_in_schema=False)
+async def open_data_csv(request: Request[Any, Any, Any], db: AsyncSession) -> Response[bytes]:
+    region, items = await search.open_data_export(db, request.query_params.get("regio"))
+    return _download(search.to_csv(items), "text/csv; charset=utf-8", f"catalogus-{region.slug}.csv")
+
+
+@get("/catalogus/open-data.json", include_in_schema=False)
+async def open_data_json(request: Request[Any, Any, Any], db: AsyncSession) -> Response[bytes]:
+    region, items = await search.open_data_export(db, request.query_params.get("regio"))
+    return _download(search.to_json(region, items, today=today()), "application/json", f"catalogus-{region.slug}.json")
+
+
+# ---- JSON API (public reads) ---------------------------------------------------------------------------
+
+API_SORTS = {"name": "naam", "waiting_time": "wachttijd", "relevance": "relevantie"}
+FIELD_NAMES = {"q": "q", "profiel": "profile", "gemeente": "municipality", "vorm": "setting", "wachttijd": "max_weeks",
+               "doelgroep": "target_group", "taal": "language", "identiteit": "identity", "sorteer": "sort",
+               "pagina": "page"}  # fmt: skip
+
+
+@get("/api/v1/catalogue/providers", tags=["catalogue"], security=[{}])
+async def api_catalogue_providers(
+    db: AsyncSession,
+    q: Annotated[str, Parameter(description="free text (Dutch full text, typo tolerant)")] = "",
+    profile: Annotated[str, Parameter(description="care profile number, e.g. 2")] = "",
+    municipality: Annotated[str, Parameter(description="municipality id (served, or a location there)")] = "",
+    setting: Annotated[str, Parameter(description="setting code")] = "",
+    max_weeks: Annotated[str, Parameter(description="maximum waiting time in weeks (0-104)")] = "",
+    target_group: str = "",
+    language: str = "",
+    identity: Annotated[str, Parameter(description="religious identity")] = "",
+    sort: Annotated[str, Parameter(description="name | waiting_time | relevance")] = "",
+    page_nr: Annotated[str, Parameter(query="page", description="page number, 20 per page")] = "",
+    region: Annotated[str, Parameter(description="region slug; default: the first region")] = "",
+) -> dict[str, Any]:
+    """Active providers in the public catalogue with the same filters as /catalogus (422 for unknown values)."""
+    sort_key = API_SORTS.get(sort, sort and "?")
+    params = {"q": q, "profiel": profile, "gemeente": municipality, "vorm": setting, "wachttijd": max_weeks,
+              "doelgroep": target_group, "taal": language, "identiteit": identity, "sorteer": sort_key,
+              "pagina": page_nr, "regio": region}  # fmt: skip
+    found = await search.search_catalogue(db, params, today=today())
+    if found.errors:
+        raise ValidationFailed(
+            [type(e)(FIELD_NAMES.get(e.field, e.field), e.message) for e in found.errors],
+            "Een of meer filters hebben een onbekende waarde.",
+        )
+    return found.result.as_json()
+
+
+@get("/api/v1/catalogue/providers/{listing_id:int}", tags=["catalogue"], security=[{}])
+async def api_catalogue_provider(db: AsyncSession, listing_id: int, region: str = "") -> dict[str, Any]:
+    """One active provider: offered arrangement types, locations, municipalities, waiting times (404 otherwise)."""
+    detail = await search.provider_page(db, listing_id, region, today=today())
+    return detail.as_json()
+
+
+@get("/api/v1/catalogue/profiles", tags=["catalogue"], security=[{}])
+async def api_catalogue_profiles(db: AsyncSession, region: str = "") -> dict[str, Any]:
+    """The region's care profiles with their plain-language descriptions."""
+    _region, profiles = await search.profile_guide(db, region)
+    return {"items": [p.as_json() for p in profiles]}
+
+
+ROUTES = [
+    catalogue_search, profile_guide, profile_detail, provider_detail, compare, open_data_csv, open_data_json,
+    api_catalogue_providers, api_catalogue_provider, api_catalogue_profiles,
+]  # fmt: skip
