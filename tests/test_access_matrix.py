@@ -139,7 +139,7 @@ async def _api_token_for(client: httpx.AsyncClient) -> str | None:
 
 async def test_every_role_on_every_route_without_parameters(app, regions, new_client) -> None:
     region = await regions.create()
-    own = await build_world(region)
+    own = await build_world(region, catalogue=True)
     clients = await _clients(new_client, own)
     problems: list[str] = []
     for method, path, params, allowed, public in route_table(app):
@@ -162,7 +162,7 @@ async def test_every_role_on_every_route_without_parameters(app, regions, new_cl
 
 async def test_api_routes_with_tokens_follow_the_guards(app, regions, new_client) -> None:
     region = await regions.create()
-    own = await build_world(region)
+    own = await build_world(region, catalogue=True)
     clients = await _api_clients(await _clients(new_client, own), new_client)
     problems: list[str] = []
     for method, path, params, allowed, _public in route_table(app):
@@ -189,10 +189,10 @@ async def _audit_count(maker: Any, region_id: int) -> int:
 
 async def test_no_role_reaches_another_regions_or_providers_objects(app, regions, new_client, maker) -> None:
     region = await regions.create()
-    own = await build_world(region)
-    neighbour = await build_world(region)  # another provider and application in the same region
+    own = await build_world(region, catalogue=True)
+    neighbour = await build_world(region, catalogue=True)  # another provider and application in the same region
     other_region = await regions.create()
-    foreign = await build_world(other_region)
+    foreign = await build_world(other_region, catalogue=True)
     foreign_token_id = await _foreign_token(other_region, foreign)
     pages = await _clients(new_client, own)
     apis = await _api_clients(pages, new_client)

@@ -11,7 +11,7 @@ from catalogue.defaults import DEFAULT_PROFILES
 from catalogue.models import CareProfile
 from catalogue.services.catalogue_setup import seed_catalogue
 from catalogue.services.listings import sync_listing
-from catalogue.services.offerings import seed_offerings_demo
+from catalogue.services.offerings_demo import seed_offerings_demo
 from catalogue.services.tariffs import TariffView, tariff_on
 
 __all__ = [

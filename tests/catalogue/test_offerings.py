@@ -15,7 +15,7 @@ from tests.support.world import build_world
 
 from catalogue.models import Listing, ListingLocation, ListingMunicipality, OfferedType, WaitingTime
 from catalogue.rules import trigrams
-from catalogue.services import offerings
+from catalogue.services import offerings, offerings_demo
 from jeugdregio.clock import today, utcnow
 from jeugdregio.errors import NotFound, ValidationFailed
 from jeugdregio.tables import AuditEvent
@@ -361,7 +361,7 @@ async def test_seed_offerings_demo(regions, session) -> None:
     region = await regions.create()
     listed = [await listed_world(region) for _ in range(3)]
     day = date(2026, 6, 1)
-    count = await offerings.seed_offerings_demo(session, region_id=region.id, rng=random.Random(7), today=day)
+    count = await offerings_demo.seed_offerings_demo(session, region_id=region.id, rng=random.Random(7), today=day)
     assert count == 3
     rows = list((await session.execute(select(Listing).where(Listing.region_id == region.id))).scalars())
     for listing in rows:
@@ -373,13 +373,13 @@ async def test_seed_offerings_demo(regions, session) -> None:
     wait_rows = list((await session.execute(select(WaitingTime).where(WaitingTime.region_id == region.id))).scalars())
     assert len(wait_rows) == 6  # two offered profiles each
     assert all(0 <= w.weeks <= 104 and w.confirmed_on <= day for w in wait_rows)
-    again = await offerings.seed_offerings_demo(session, region_id=region.id, rng=random.Random(8), today=day)
+    again = await offerings_demo.seed_offerings_demo(session, region_id=region.id, rng=random.Random(8), today=day)
     assert again == 3 and len(listed) == 3
 
 
 async def test_seed_spreads_confirmations(regions, session) -> None:
     rng = random.Random(1)
-    dates = [offerings._demo_confirmed(rng, date(2026, 6, 1)) for _ in range(2000)]
+    dates = [offerings_demo._demo_confirmed(rng, date(2026, 6, 1)) for _ in range(2000)]
     stale = sum(1 for d in dates if (date(2026, 6, 1) - d).days > 30) / len(dates)
     assert 0.12 < stale < 0.18
     assert re.search(r"\d", "1")

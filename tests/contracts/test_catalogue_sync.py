@@ -31,7 +31,7 @@ async def _listing(maker, provider_id: int) -> tuple[Listing, set[int]]:
 
 async def test_admission_status_and_amendment_reach_the_listing(regions, maker) -> None:
     region = await regions.create()
-    world = await build_world(region)
+    world = await build_world(region, catalogue=True)
     listing, profiles = await _listing(maker, world.provider_id)
     assert listing.status == "active" and listing.name.startswith("Testaanbieder")
     assert profiles == {1}  # the lot applied for

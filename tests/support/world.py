@@ -62,8 +62,11 @@ async def _evidence(s, region: TestRegion, app: Application) -> Evidence:  # typ
     return ev
 
 
-async def build_world(region: TestRegion) -> Objects:
-    await _catalogue(region)
+async def build_world(region: TestRegion, *, catalogue: bool = False) -> Objects:
+    """`catalogue=True` also seeds the region's default catalogue and a draft tariff schedule (for tests that
+    need arrangement types, offered types and schedules of a region)."""
+    if catalogue:
+        await _catalogue(region)
     async with region.maker() as s:
         now = utcnow()
         admitted = await _application(s, region, "admitted")
@@ -80,7 +83,7 @@ async def build_world(region: TestRegion) -> Objects:
         objects = Objects(provider.id, contract.id, admitted.id, ev.id, open_app.id, open_ev.id)
         objects.arrangement_type_id = (
             await s.execute(select(ArrangementType.id).where(ArrangementType.region_id == region.id).limit(1))
-        ).scalar_one()
+        ).scalar_one_or_none() or 0
         objects.listing_id = (
             await s.execute(select(Listing.id).where(Listing.provider_id == provider.id))
         ).scalar_one()

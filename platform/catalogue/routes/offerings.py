@@ -15,7 +15,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.services import offerings
+from catalogue.services import offering_input, offerings
 from jeugdregio.auth import Principal
 from jeugdregio.clock import today, utcnow
 from jeugdregio.errors import FieldError, NotFound, ValidationFailed
@@ -78,7 +78,7 @@ async def _act(
 
 
 def _listing_changes(form: FormMultiDict) -> dict[str, Any]:
-    changes: dict[str, Any] = {n: str(form.get(n) or "") for n in offerings.EDITABLE if n != "municipality_ids"}
+    changes: dict[str, Any] = {n: str(form.get(n) or "") for n in offering_input.EDITABLE if n != "municipality_ids"}
     changes["municipality_ids"] = [str(v) for v in form.getall("municipality_ids", [])]
     return changes
 
@@ -92,7 +92,7 @@ async def _save_listing(request: Request[Any, Any, Any], db: AsyncSession, princ
 
 async def _save_waits(request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, pid: int) -> Any:
     async def act(form: FormMultiDict) -> None:
-        values = offerings.waiting_form_values(form)
+        values = offering_input.waiting_form_values(form)
         await offerings.set_waiting_times(db, principal, pid, values, now=utcnow(), today=today())
 
     return await _act(request, db, principal, pid, "wachttijden", act)
@@ -234,7 +234,7 @@ async def _api_changes(request: Request[Any, Any, Any], data: ListingIn, *, comp
         raise ValidationFailed.single("body", "Stuur een JSON-object met de velden van de vermelding.")
     if complete and (missing := [n for n in LISTING_FIELDS if n not in raw]):
         raise ValidationFailed([
-            FieldError(n, f"{offerings.LABELS[n]}: dit veld ontbreekt (PUT vervangt de hele vermelding).")
+            FieldError(n, f"{offering_input.LABELS[n]}: dit veld ontbreekt (PUT vervangt de hele vermelding).")
             for n in missing
         ])  # fmt: skip
     return {k: getattr(data, k) if k in LISTING_FIELDS else v for k, v in raw.items()}

@@ -7,6 +7,7 @@ type gets its first tariff only when it has none, so a second call changes nothi
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -16,23 +17,29 @@ from catalogue.defaults import DEFAULT_INTENSITIES, DEFAULT_SETTINGS, default_ty
 from catalogue.models import ArrangementType, CareSetting, Intensity, Tariff
 
 
+async def _insert_new(
+    session: AsyncSession, model: Any, region_id: int, rows: list[dict[str, Any]]
+) -> tuple[dict[str, int], int]:
+    """Insert the rows whose natural key is not there yet; the region's code -> id map and how many were new."""
+    count = 0
+    if rows:
+        created = await session.execute(insert(model).values(rows).on_conflict_do_nothing().returning(model.id))
+        count = len(created.all())
+    ids = await session.execute(select(model.code, model.id).where(model.region_id == region_id))
+    return dict(ids.all()), count
+
+
 async def _intensities(session: AsyncSession, region_id: int) -> tuple[dict[str, int], int]:
     rows = [
         {"region_id": region_id, "complexity": c, "code": code, "name": name, "payment_model": model, "sort_order": n}
         for c, code, name, model, n in DEFAULT_INTENSITIES
     ]
-    created = await session.execute(insert(Intensity).values(rows).on_conflict_do_nothing().returning(Intensity.id))
-    count = len(created.all())
-    ids = await session.execute(select(Intensity.code, Intensity.id).where(Intensity.region_id == region_id))
-    return {code: i for code, i in ids.all()}, count
+    return await _insert_new(session, Intensity, region_id, rows)
 
 
 async def _settings(session: AsyncSession, region_id: int) -> tuple[dict[str, int], int]:
     rows = [{"region_id": region_id, "code": code, "name": name, "sort_order": n} for code, name, n in DEFAULT_SETTINGS]
-    created = await session.execute(insert(CareSetting).values(rows).on_conflict_do_nothing().returning(CareSetting.id))
-    count = len(created.all())
-    ids = await session.execute(select(CareSetting.code, CareSetting.id).where(CareSetting.region_id == region_id))
-    return {code: i for code, i in ids.all()}, count
+    return await _insert_new(session, CareSetting, region_id, rows)
 
 
 async def seed_catalogue(
@@ -52,16 +59,7 @@ async def seed_catalogue(
         }
         for p, i, s, model, months, _cents, _illustrative in wanted
     ]  # fmt: skip
-    n_types = 0
-    if type_rows:
-        created = await session.execute(
-            insert(ArrangementType).values(type_rows).on_conflict_do_nothing().returning(ArrangementType.id)
-        )
-        n_types = len(created.all())
-    type_ids: dict[str, int] = dict(
-        (await session.execute(select(ArrangementType.code, ArrangementType.id).where(
-            ArrangementType.region_id == region_id))).all()
-    )  # fmt: skip
+    type_ids, n_types = await _insert_new(session, ArrangementType, region_id, type_rows)
     with_tariff = set(
         (await session.execute(select(Tariff.arrangement_type_id).where(Tariff.region_id == region_id))).scalars()
     )

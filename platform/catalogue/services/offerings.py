@@ -5,13 +5,10 @@ of its region. Every change is validated as a whole (nothing half-stored), audit
 
 from __future__ import annotations
 
-import random
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -28,28 +25,21 @@ from catalogue.models import (
     OfferedType,
     WaitingTime,
 )
-from catalogue.rules import MAX_WAITING_WEEKS, waiting_time_fresh
+from catalogue.rules import waiting_time_fresh
 from catalogue.services.listings import refresh_search
+from catalogue.services.offering_input import (
+    EDITABLE,
+    LIST_FIELDS,
+    OUTSIDE_REGION,
+    POSTCODE,
+    clean_changes,
+    parse_weeks,
+)
 from jeugdregio import audit
 from jeugdregio.auth import Principal
 from jeugdregio.errors import ErrorCollector, NotFound, ValidationFailed
 from jeugdregio.tables import Municipality
 
-LABELS = {
-    "description": "Beschrijving", "website": "Website", "email": "E-mailadres", "phone": "Telefoonnummer",
-    "target_groups": "Doelgroepen", "specialisms": "Specialismen", "languages": "Talen",
-    "religious_identity": "Levensbeschouwelijke identiteit", "accessibility": "Toegankelijkheid",
-    "municipality_ids": "Gemeenten waar u zorg levert",
-}  # fmt: skip
-# the only fields a provider (or the team) may set; name, status and offered types follow the register
-EDITABLE = tuple(LABELS)
-TEXT_LIMITS = {"description": 4000, "religious_identity": 100, "accessibility": 2000}
-LIST_FIELDS = ("target_groups", "specialisms", "languages")
-MAX_ITEMS, MAX_ITEM_LENGTH = 20, 60
-OUTSIDE_REGION = "buiten"
-POSTCODE = re.compile(r"^([1-9][0-9]{3}) ?([A-Za-z]{2})$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE = re.compile(r"^\+?[0-9 ()-]{6,30}$")
 NO_LISTING = "Er is nog geen catalogusvermelding voor deze aanbieder."
 
 
@@ -102,8 +92,10 @@ class OfferingView:
     def form(self) -> dict[str, Any]:
         """The current values as the edit form shows them."""
         item = self.listing
-        out: dict[str, Any] = {name: getattr(item, name) for name in ("description", "website", "email", "phone",
-                                                                       "religious_identity", "accessibility")}
+        out: dict[str, Any] = {
+            name: getattr(item, name)
+            for name in ("description", "website", "email", "phone", "religious_identity", "accessibility")
+        }
         out.update({name: "\n".join(getattr(item, name)) for name in LIST_FIELDS})
         out["municipality_ids"] = [str(m) for m in self.served_ids]
         out.update({f"weeks_{w.profile_id}": "" if w.weeks is None else str(w.weeks) for w in self.waiting_times})
@@ -218,67 +210,11 @@ async def _view(session: AsyncSession, listing: Listing, *, today: date) -> Offe
     return OfferingView(listing, locations, served, municipalities, types, waits, today)
 
 
-# ---- validation --------------------------------------------------------------------------------------------
-
-
-def parse_list(value: Any) -> list[str]:
-    """Comma-separated or one per line (or already a list): trimmed, empty items dropped, de-duplicated."""
-    items = value if isinstance(value, list | tuple) else re.split(r"[,\n]", str(value or ""))
-    out: list[str] = []
-    seen: set[str] = set()
-    for raw in items:
-        item = " ".join(str(raw).split())
-        if item and item.casefold() not in seen:
-            seen.add(item.casefold())
-            out.append(item)
-    return out
-
-
-def _clean_field(name: str, value: Any, municipality_ids: set[int], errors: ErrorCollector) -> Any:
-    label = LABELS[name]
-    if name in LIST_FIELDS:
-        items = parse_list(value)
-        if len(items) > MAX_ITEMS:
-            errors.add(name, f"{label}: noem er maximaal {MAX_ITEMS}.")
-        elif any(len(i) > MAX_ITEM_LENGTH for i in items):
-            errors.add(name, f"{label}: elk item mag maximaal {MAX_ITEM_LENGTH} tekens hebben.")
-        return items
-    if name == "municipality_ids":
-        raw = value if isinstance(value, list | tuple) else [value] if value not in (None, "") else []
-        ids = {int(v) for v in raw if str(v).strip().isdigit()}
-        if not raw:
-            errors.add(name, f"{label}: kies minstens één gemeente.")
-        elif len(ids) != len({str(v).strip() for v in raw}) or not ids <= municipality_ids:
-            errors.add(name, f"{label}: kies alleen gemeenten van de regio.")
-        return sorted(ids)
-    text = str(value or "").strip() if not isinstance(value, list | dict) else None
-    if text is None:
-        errors.add(name, f"{label}: vul tekst in.")
-        return ""
-    if name in TEXT_LIMITS and len(text) > TEXT_LIMITS[name]:
-        errors.add(name, f"{label}: maximaal {TEXT_LIMITS[name]:,} tekens.".replace(",", "."))
-    elif name == "website" and text:
-        parts = urlsplit(text)
-        if parts.scheme not in ("http", "https") or not parts.netloc or len(text) > 300:
-            errors.add(name, f"{label}: geef een adres dat begint met http:// of https://.")
-    elif name == "email" and text and (not EMAIL.match(text) or len(text) > 254):
-        errors.add(name, f"{label}: vul een geldig e-mailadres in.")
-    elif name == "phone" and text and not PHONE.match(text):
-        errors.add(name, f"{label}: gebruik alleen cijfers, spaties, +, - en haakjes (6 tot 30 tekens).")
-    return text
-
-
 async def _clean(session: AsyncSession, region_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
-    errors = ErrorCollector()
-    for name in changes:
-        if name not in LABELS:
-            errors.add(name, f"Het veld '{name}' kunt u hier niet wijzigen.")
     municipality_ids: set[int] = set()
     if "municipality_ids" in changes:
         municipality_ids = {m for m, _ in await _municipalities(session, region_id)}
-    clean = {n: _clean_field(n, v, municipality_ids, errors) for n, v in changes.items() if n in LABELS}
-    errors.raise_if_any()
-    return clean
+    return clean_changes(changes, municipality_ids)
 
 
 def _snapshot(listing: Listing, served: list[int]) -> dict[str, Any]:
@@ -327,14 +263,6 @@ async def _changed(
     await refresh_search(session, listing.id)
 
 
-def _weeks(raw: Any, label: str, name: str, errors: ErrorCollector) -> int | None:
-    text = str(raw).strip() if raw is not None and not isinstance(raw, bool) else "x"
-    if not re.fullmatch(r"[0-9]{1,3}", text) or int(text) > MAX_WAITING_WEEKS:
-        errors.add(name, f"Wachttijd {label}: vul een heel aantal weken in van 0 tot en met {MAX_WAITING_WEEKS}.")
-        return None
-    return int(text)
-
-
 async def set_waiting_times(
     session: AsyncSession, principal: Principal, provider_id: int, values: Mapping[int, Any], *,
     now: datetime, today: date,
@@ -351,7 +279,7 @@ async def set_waiting_times(
         if profile is None:
             errors.add(f"weeks_{pid}", "U kunt alleen een wachttijd opgeven voor profielen die u aanbiedt.")
         elif raw is not None and str(raw).strip() != "":
-            weeks = _weeks(raw, f"profiel {profile.number}", f"weeks_{pid}", errors)
+            weeks = parse_weeks(raw, f"profiel {profile.number}", f"weeks_{pid}", errors)
             if weeks is not None:
                 wanted[pid] = weeks
     errors.raise_if_any()
@@ -441,82 +369,3 @@ async def remove_location(
     await session.delete(loc)
     await _changed(session, principal, listing, "remove_location",
                    {"locatie": {"voor": f"{loc.street}, {loc.postcode} {loc.city}", "na": None}}, now=now)  # fmt: skip
-
-
-# ---- demo data ---------------------------------------------------------------------------------------------
-
-DEMO_TARGET_GROUPS = ["0-4 jaar", "4-12 jaar", "12-18 jaar", "18-23 jaar", "ouders", "gezinnen", "jonge moeders",
-                      "licht verstandelijke beperking", "pleeggezinnen"]  # fmt: skip
-DEMO_SPECIALISMS = ["scheidingsproblematiek", "systeemtherapie", "traumabehandeling", "EMDR", "autisme", "ADHD",
-                    "angst en depressie", "hechtingsproblematiek", "opvoedondersteuning", "middelengebruik",
-                    "schoolverzuim", "video-interactiebegeleiding", "agressieregulatie", "eetproblemen"]  # fmt: skip
-DEMO_LANGUAGES = ["Engels", "Arabisch", "Turks", "Pools", "Tigrinya"]
-DEMO_IDENTITIES = ["algemeen", "algemeen", "islamitisch", "katholiek"]
-
-
-def _demo_fields(listing: Listing, rng: random.Random, identity: str) -> dict[str, Any]:
-    specialisms = rng.sample(DEMO_SPECIALISMS, rng.randint(2, 4))
-    return {
-        "id": listing.id,
-        "description": (
-            f"[Demotekst] {listing.name} biedt jeugdhulp aan kinderen, jongeren en hun ouders, met aandacht voor "
-            f"{' en '.join(specialisms[:2])}. Deze beschrijving is voorbeelddata en hoort niet bij een echte "
-            "aanbieder."
-        ),
-        "target_groups": rng.sample(DEMO_TARGET_GROUPS, rng.randint(1, 3)),
-        "specialisms": specialisms,
-        "languages": ["Nederlands", *[lang for lang in DEMO_LANGUAGES if rng.random() < 0.2]],
-        "religious_identity": identity,
-        "accessibility": rng.choice(["Rolstoeltoegankelijk, invalidenparkeerplaats bij de deur.",
-                                     "Begane grond; lift aanwezig.", "Gesprekken ook aan huis mogelijk."]),
-    }  # fmt: skip
-
-
-async def seed_offerings_demo(session: AsyncSession, *, region_id: int, rng: random.Random, today: date) -> int:
-    """Fill every listing of the region with demo offerings (clearly labelled text, target groups, specialisms,
-    languages, a religious identity for a few, waiting times for every offered profile with ~15 % of the
-    confirmations older than 30 days). Idempotent per listing. Returns the number of listings filled."""
-    listings = list((await session.execute(
-        select(Listing).where(Listing.region_id == region_id).order_by(Listing.id)  # type: ignore[arg-type]
-    )).scalars())  # fmt: skip
-    if not listings:
-        return 0
-    identities = ["reformatorisch", *DEMO_IDENTITIES]
-    chosen = rng.sample(range(len(listings)), min(len(identities), len(listings)))
-    identity_of = {listings[i].id: identities[n] for n, i in enumerate(chosen)}
-    rows = [_demo_fields(item, rng, identity_of.get(item.id, "")) for item in listings]
-    await session.execute(update(Listing), rows)  # one UPDATE per listing by primary key (executemany)
-    ids = [int(item.id or 0) for item in listings]
-    for item in listings:
-        session.expire(item)  # refresh_search reads the new values
-    stamp = datetime.combine(today, time(12), tzinfo=UTC)
-    offered = await session.execute(
-        select(OfferedType.listing_id, ArrangementType.profile_id).distinct()
-        .join(ArrangementType, ArrangementType.id == OfferedType.arrangement_type_id)  # type: ignore[arg-type]
-        .where(OfferedType.region_id == region_id)
-    )  # fmt: skip
-    waits = [{"region_id": region_id, "listing_id": lid, "profile_id": pid, "weeks": _demo_weeks(rng),
-              "confirmed_on": _demo_confirmed(rng, today), "updated_at": stamp}
-             for lid, pid in sorted(offered.all())]  # fmt: skip
-    if waits:
-        stmt = insert(WaitingTime).values(waits)
-        await session.execute(stmt.on_conflict_do_update(
-            index_elements=["listing_id", "profile_id"],
-            set_={"weeks": stmt.excluded.weeks, "confirmed_on": stmt.excluded.confirmed_on},
-        ))  # fmt: skip
-    for listing_id in ids:
-        await refresh_search(session, listing_id)
-    return len(ids)
-
-
-def _demo_weeks(rng: random.Random) -> int:
-    return rng.randint(26, 60) if rng.random() < 0.08 else rng.randint(0, 20)
-
-
-def _demo_confirmed(rng: random.Random, today: date) -> date:
-    return today - timedelta(days=rng.randint(31, 120) if rng.random() < 0.15 else rng.randint(0, 30))
-
-
-def waiting_form_values(form: Mapping[str, Any]) -> dict[int, Any]:
-    """The waiting-time fields of the edit form (`weeks_<profile id>`) by profile id."""
-    return {int(k[6:]): v for k, v in form.items() if re.fullmatch(r"weeks_[1-9][0-9]{0,8}", k)}

@@ -49,7 +49,9 @@ async def sync_catalogue(
     assert provider.id is not None
     await sync_listing(
         session, region_id=provider.region_id, provider_id=provider.id, name=provider.name, city=provider.city,
-        status=provider.status, email=provider.contact_email, phone=provider.contact_phone, street=provider.street,
+        # the contact person's e-mail and phone are personal data: the provider enters public contact details
+        # in its portal; the listing starts without them
+        status=provider.status, email="", phone="", street=provider.street,
         postcode=provider.postcode, profile_ids=profile_ids, municipality_ids=municipality_ids, now=now,
     )  # fmt: skip
 
