@@ -6,8 +6,6 @@ left out. Only active listings are ever shown."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import time
 from collections import defaultdict
@@ -23,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalogue import queries
 from catalogue.rules import MAX_WAITING_WEEKS, normalise, trigrams, waiting_time_fresh
 from jeugdregio.errors import FieldError, NotFound
+from jeugdregio.spreadsheets import csv_bytes
 from jeugdregio.tables import Region
 
 PER_PAGE = 20
@@ -441,25 +440,18 @@ CSV_COLUMNS = ("id", "naam", "plaats", "website", "e-mail", "telefoon", "identit
                "profielen", "arrangementtypen", "gemeenten", "wachttijden")  # fmt: skip
 
 
-def neutralise(cell: str) -> str:
-    """A cell a spreadsheet would read as a formula gets a leading apostrophe (QUALITY-BAR §3)."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
-
-
 def to_csv(items: list[dict[str, Any]]) -> bytes:
     """Semicolon-separated with a BOM (Excel in Dutch opens it as is); lists joined with ' | '."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for it in items:
-        waits = " | ".join(f"profiel {w['profile']}: {w['weeks']} weken (bevestigd {w['confirmed_on']})"
-                           for w in it["waiting_times"])  # fmt: skip
-        cells = [str(it["id"]), it["name"], it["city"], it["website"], it["email"], it["phone"],
-                 it["religious_identity"], " | ".join(it["languages"]), " | ".join(it["target_groups"]),
-                 " | ".join(str(p) for p in it["profiles"]), " | ".join(it["arrangement_types"]),
-                 " | ".join(it["municipalities"]), waits]  # fmt: skip
-        writer.writerow([neutralise(c) for c in cells])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes([CSV_COLUMNS, *(_csv_cells(it) for it in items)])
+
+
+def _csv_cells(it: dict[str, Any]) -> list[str]:
+    waits = " | ".join(f"profiel {w['profile']}: {w['weeks']} weken (bevestigd {w['confirmed_on']})"
+                       for w in it["waiting_times"])  # fmt: skip
+    return [str(it["id"]), it["name"], it["city"], it["website"], it["email"], it["phone"],
+            it["religious_identity"], " | ".join(it["languages"]), " | ".join(it["target_groups"]),
+            " | ".join(str(p) for p in it["profiles"]), " | ".join(it["arrangement_types"]),
+            " | ".join(it["municipalities"]), waits]  # fmt: skip
 
 
 def to_json(region: RegionRef, items: list[dict[str, Any]], *, today: date) -> bytes:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,6 +14,7 @@ from catalogue.services.tariff_schedules import schedule_detail
 from catalogue.services.tariffs import TypeRow, arrangement_types
 from catalogue.tariff_rules import ROUNDING_RULE, first_day
 from jeugdregio.errors import NotFound
+from jeugdregio.spreadsheets import csv_bytes, neutralise, xlsx_bytes
 from jeugdregio.tables import Region
 from jeugdregio.templating import datum, euro
 
@@ -48,14 +47,6 @@ EXPORT_HEADER: list[object] = [
     "Code", "Profiel", "Intensiteit", "Setting", "Bekostiging", "Maximaal aantal maanden", "iJw-productcategorie",
     "iJw-productcode", "Eenheid", "Tarief (euro)", "Tarief (cent)", "Geldig vanaf",
 ]  # fmt: skip
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """A spreadsheet must never run a cell as a formula: text starting with = + - @ (or tab/CR) gets a quote."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
-
-
 def export_rows(tariffs: TariffList) -> Iterable[list[object]]:
     yield list(EXPORT_HEADER)
     for r, cents in tariffs.rows:
@@ -67,22 +58,11 @@ def export_rows(tariffs: TariffList) -> Iterable[list[object]]:
 
 
 def to_csv(tariffs: TariffList) -> bytes:
-    """Semicolon-separated with a BOM, as Dutch Excel expects."""
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(export_rows(tariffs))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(export_rows(tariffs))
 
 
 def to_xlsx(tariffs: TariffList) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Tarieven")
-    for values in export_rows(tariffs):
-        sheet.append(values)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes("Tarieven", export_rows(tariffs))
 
 
 async def tariff_list_pdf(session: AsyncSession, region_id: int, tariffs: TariffList, *, now: datetime) -> bytes:

@@ -6,8 +6,6 @@ municipalities come as arrays from grouped subqueries: one round trip per page, 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -26,6 +24,7 @@ from contracts.services import access_log
 from contracts.services.evidence import evidence_problems
 from jeugdregio.auth import Principal
 from jeugdregio.errors import FieldError, ValidationFailed
+from jeugdregio.spreadsheets import csv_bytes, neutralise, xlsx_bytes
 from jeugdregio.tables import Municipality
 from jeugdregio.templating import status_label
 
@@ -34,7 +33,6 @@ STATUSES = ("active", "suspended", "ended")
 PUBLIC_STATUSES = ("active", "suspended")
 EVIDENCE_FILTERS = {"expired": "Verlopen", "expiring": "Verloopt binnen 30 dagen", "missing": "Ontbreekt",
                     "any": "Een probleem (verlopen, ontbrekend of bijna verlopen)"}  # fmt: skip
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -276,13 +274,6 @@ EXPORT_HEADER: list[object] = [
 ]  # fmt: skip
 
 
-def neutralise(value: object) -> object:
-    """A spreadsheet must never run a cell as a formula: text starting with = + - @ (or tab/CR) gets a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def export_rows(rows: Iterable[RegisterRow]) -> Iterable[list[object]]:
     yield list(EXPORT_HEADER)
     for r in rows:
@@ -297,23 +288,11 @@ def export_rows(rows: Iterable[RegisterRow]) -> Iterable[list[object]]:
 
 
 def to_csv(rows: Iterable[RegisterRow]) -> bytes:
-    """Semicolon-separated with a BOM, as Dutch Excel expects."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerows(export_rows(rows))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(export_rows(rows))
 
 
 def to_xlsx(rows: Iterable[RegisterRow]) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Register")
-    for values in export_rows(rows):
-        sheet.append(values)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes("Register", export_rows(rows))
 
 
 @dataclass(frozen=True)
