@@ -154,9 +154,9 @@ async def _evidence(session: AsyncSession, ctx: Any, rng: random.Random, app: Ap
             valid_until = None
         elif spread:  # a realistic spread: most valid, some expiring within 30 days, a few expired
             roll = rng.random()
-            if roll < 0.04:
+            if roll < 0.012:  # per document; about one provider in ten has something expired
                 offset = rng.randint(-25, -1)
-            elif roll < 0.12:
+            elif roll < 0.035:
                 offset = rng.randint(0, 29)
             else:
                 offset = rng.randint(31, 700)
