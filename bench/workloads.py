@@ -169,6 +169,7 @@ class Context:
             BENCH_FLOOR_DSN=self.dsn,
             JEUGDREGIO_DATA_DIR=str(self.tmp / "data"),
             JEUGDREGIO_ALLOWED_HOSTS="127.0.0.1,localhost",
+            JEUGDREGIO_PUBLIC_RATE_LIMIT="0",  # all load comes from 127.0.0.1: measure the search, not the limiter
             # fixed for the run: every worker must share the CSRF secret
             JEUGDREGIO_SECRET_KEY=self._cache.setdefault("secret", secrets.token_urlsafe(48)),
             JEUGDREGIO_PSEUDONYM_KEY=self._cache.setdefault("pseudonym", secrets.token_urlsafe(48)),

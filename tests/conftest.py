@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 os.environ.setdefault("JEUGDREGIO_DATA_DIR", tempfile.mkdtemp(prefix="jr-test-data-"))
 os.environ.setdefault("JEUGDREGIO_ALLOWED_HOSTS", "testserver.local,127.0.0.1,localhost")
+# every test client comes from the same address: the public-search rate limit is tested on its own app
+os.environ.setdefault("JEUGDREGIO_PUBLIC_RATE_LIMIT", "0")
 
 from jeugdregio import migrate
 from jeugdregio.db import make_engine, make_sessionmaker

@@ -22,6 +22,7 @@ from jeugdregio.settings import Settings, get_settings
 from jeugdregio.tables import Region
 from jeugdregio.templating import templates_dir
 from jeugdregio.web import (
+    PublicRateLimit,
     add_security_headers,
     allowed_hosts_middleware,
     dependencies,
@@ -29,6 +30,7 @@ from jeugdregio.web import (
     handle_exception,
     idempotency_middleware,
     principal_middleware,
+    public_rate_limit_middleware,
 )
 
 log = logging.getLogger("jeugdregio")
@@ -54,11 +56,13 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         path="/static", directories=[templates_dir() / "static"], opt={"exclude_from_csrf": True},
         cache_control=CacheControlHeader(max_age=3600, public=True), include_in_schema=False,
     )  # fmt: skip
-    return Litestar(
+    app = Litestar(
         route_handlers=[*handlers, static],
         lifespan=[lifespan],
         dependencies=dependencies(),
-        middleware=[allowed_hosts_middleware, principal_middleware, idempotency_middleware],
+        middleware=[
+            allowed_hosts_middleware, public_rate_limit_middleware, principal_middleware, idempotency_middleware,
+        ],
         before_send=[add_security_headers],
         exception_handlers={Exception: handle_exception},
         csrf_config=CSRFConfig(
@@ -85,6 +89,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         debug=False,
         logging_config=None,
     )
+    app.state.public_rate_limit = PublicRateLimit(settings.public_requests_per_minute)
+    return app
 
 
 async def open_database(app: Litestar, url: str) -> None:

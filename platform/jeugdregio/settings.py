@@ -36,6 +36,7 @@ class Settings:
     cookie_secure: bool = True
     session_hours: int = 8
     login_max_failures: int = 5
+    public_requests_per_minute: int = 300  # per client address per worker on public search; 0 = off
     login_window_minutes: int = 15
     trusted_proxies: list[str] = field(default_factory=list)
     mail_from: str = "noreply@jeugdregio.example"
@@ -56,6 +57,7 @@ def get_settings() -> Settings:
         cookie_secure=os.environ.get("JEUGDREGIO_COOKIE_SECURE", "1") != "0",
         trusted_proxies=[p.strip() for p in proxies.split(",") if p.strip()],
         base_url=os.environ.get("JEUGDREGIO_BASE_URL", "http://127.0.0.1:8000"),
+        public_requests_per_minute=int(os.environ.get("JEUGDREGIO_PUBLIC_RATE_LIMIT", "300")),
     )
 
 

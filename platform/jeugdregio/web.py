@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -103,6 +104,44 @@ def allowed_hosts_middleware(app: ASGIApp) -> ASGIApp:
             name = host[1:].split("]")[0] if host.startswith("[") else host.rsplit(":", 1)[0] if ":" in host else host
             if name not in allowed:
                 raise UnknownHost("Onbekende host.")
+        await app(scope, receive, send)
+
+    return middleware
+
+
+PUBLIC_SEARCH_PREFIXES = ("/catalogus", "/api/v1/catalogue/")
+
+
+class PublicRateLimit:
+    """A sliding one-minute window per client address (X-Forwarded-For only from trusted proxies), in memory
+    per worker process: enough to stop one client from scraping or flooding the public search."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.hits: dict[str, list[float]] = {}
+
+    def allow(self, client: str, now: float) -> int:
+        """0 when allowed, else the seconds to wait."""
+        recent = [t for t in self.hits.get(client, []) if t > now - 60]
+        if len(recent) >= self.per_minute:
+            self.hits[client] = recent
+            return max(1, int(60 - (now - recent[0])) + 1)
+        recent.append(now)
+        self.hits[client] = recent
+        if len(self.hits) > 10_000:  # forget idle clients
+            self.hits = {k: v for k, v in self.hits.items() if v and v[-1] > now - 60}
+        return 0
+
+
+def public_rate_limit_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        limiter: PublicRateLimit | None = scope["litestar_app"].state.get("public_rate_limit")
+        if limiter and limiter.per_minute and scope["type"] == "http" and scope["path"].startswith(
+            PUBLIC_SEARCH_PREFIXES
+        ):
+            wait = limiter.allow(client_ip(scope), time.monotonic())
+            if wait:
+                raise RateLimited("U doet te veel zoekopdrachten achter elkaar. Probeer het zo weer.", retry_after=wait)
         await app(scope, receive, send)
 
     return middleware

@@ -205,3 +205,29 @@ async def test_team_home_shows_the_register_figures(client, regions) -> None:
     assert page.status_code == 200
     assert "1 ingediend" in page.text  # the world's open application
     assert "1 actieve aanbieders" in page.text
+
+
+async def test_public_search_rate_limit_cannot_be_dodged_with_x_forwarded_for(db_url) -> None:
+    import dataclasses
+
+    import httpx
+
+    from jeugdregio.asgi import close_database, create_app, open_database
+    from jeugdregio.settings import get_settings
+
+    app = create_app(dataclasses.replace(get_settings(), public_requests_per_minute=3), database_url=db_url)
+    await open_database(app, db_url)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver.local") as c:
+            for i in range(3):
+                ok = await c.get("/api/v1/catalogue/profiles", headers={"x-forwarded-for": f"10.1.1.{i}"})
+                assert ok.status_code != 429
+            refused = await c.get("/catalogus", headers={"x-forwarded-for": "10.9.9.9"})
+            assert refused.status_code == 429
+            assert int(refused.headers["retry-after"]) >= 1
+            assert "te veel zoekopdrachten" in refused.text
+            assert "content-security-policy" in refused.headers
+            assert (await c.get("/inloggen")).status_code == 200  # only the public search is limited
+    finally:
+        await close_database(app)
