@@ -11,7 +11,7 @@ demo:
 
 # exactly what CI runs
 check:
-	$(PY) tools/check.py
+	$(PY) tools/check.py && $(PY) -m pytest
 
 test:
 	$(PY) -m pytest

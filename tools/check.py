@@ -1,6 +1,5 @@
-"""The full check, exactly what CI runs: ruff, mypy, import-linter, alembic check, pytest.
-
-Usage: .venv/bin/python tools/check.py [extra pytest args]"""
+"""The static half of the full check: ruff, mypy, import-linter, alembic check. CI (and `make check`) runs
+it and then pytest: `.venv/bin/python tools/check.py && .venv/bin/python -m pytest`."""
 
 from __future__ import annotations
 
@@ -47,7 +46,6 @@ def main() -> None:
     run("mypy", [str(BIN / "mypy")])
     run("import-linter", [str(BIN / "lint-imports")])
     alembic_check()
-    run("pytest", [str(BIN / "python"), "-m", "pytest", *sys.argv[1:]])
 
 
 if __name__ == "__main__":
