@@ -73,6 +73,7 @@ def fill(path: str, objects: Objects, token_id: int) -> str:
         "type_id": objects.arrangement_type_id,
         "listing_id": objects.listing_id,
         "year": objects.schedule_year,
+        "slug": "schorsen",
     }
 
     def one(match: re.Match[str]) -> str:

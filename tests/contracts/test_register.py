@@ -400,3 +400,15 @@ async def test_read_only_register_shows_active_and_suspended_without_private_dat
     assert {n for n in made if str(escape(n)) in r.text} == {"Beta Jeugdhulp"}
     r = await client.get("/register", params={"municipality": region.municipality_ids[2]})
     assert {n for n in made if str(escape(n)) in r.text} == {HYPERLINK}  # Delta (also there) has ended
+
+
+async def test_unknown_contract_action_is_404(client, regions) -> None:
+    from tests.support.factories import csrf_from, login
+    from tests.support.world import build_world
+
+    region = await regions.create()
+    world = await build_world(region)
+    await login(client, world.users["team_contracts"])
+    token = csrf_from((await client.get(f"/team/aanbieders/{world.provider_id}")).text)
+    response = await client.post(f"/team/contracten/{world.contract_id}/opheffen", data={"_csrf_token": token})
+    assert response.status_code == 404

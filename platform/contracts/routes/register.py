@@ -154,32 +154,18 @@ async def _contract_action(
     return redirect(f"/team/aanbieders/{provider_id}", FLASH[action])
 
 
-@post("/team/contracten/{contract_id:int}/schorsen", guards=[requires_team_contracts], include_in_schema=False)
-async def contract_suspend(
-    request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, contract_id: int, data: Form
+ACTION_SLUGS = {"schorsen": "suspend", "hervatten": "resume", "beeindigen": "terminate", "wijzigen": "amend"}
+
+
+@post("/team/contracten/{contract_id:int}/{slug:str}", guards=[requires_team_contracts], include_in_schema=False)
+async def contract_action(
+    request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, contract_id: int, slug: str, data: Form
 ) -> Response[Any]:
-    return await _contract_action(request, db, principal, contract_id, "suspend", dict(data))
-
-
-@post("/team/contracten/{contract_id:int}/hervatten", guards=[requires_team_contracts], include_in_schema=False)
-async def contract_resume(
-    request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, contract_id: int, data: Form
-) -> Response[Any]:
-    return await _contract_action(request, db, principal, contract_id, "resume", dict(data))
-
-
-@post("/team/contracten/{contract_id:int}/beeindigen", guards=[requires_team_contracts], include_in_schema=False)
-async def contract_terminate(
-    request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, contract_id: int, data: Form
-) -> Response[Any]:
-    return await _contract_action(request, db, principal, contract_id, "terminate", dict(data))
-
-
-@post("/team/contracten/{contract_id:int}/wijzigen", guards=[requires_team_contracts], include_in_schema=False)
-async def contract_amend(
-    request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, contract_id: int, data: Form
-) -> Response[Any]:
-    return await _contract_action(request, db, principal, contract_id, "amend", dict(data))
+    """Schorsen, hervatten, beëindigen or wijzigen (one form each on the provider page); other slugs are 404."""
+    action = ACTION_SLUGS.get(slug)
+    if action is None:
+        raise NotFound()
+    return await _contract_action(request, db, principal, contract_id, action, dict(data))
 
 
 @get("/documenten/evidence/{evidence_id:int}", guards=[requires_login], include_in_schema=False)
@@ -250,7 +236,7 @@ async def public_register(request: Request[Any, Any, Any], db: AsyncSession, pri
 
 
 ROUTES: list[Any] = [
-    register_overview, register_csv, register_xlsx, provider_page, team_contract_pdf, contract_suspend,
-    contract_resume, contract_terminate, contract_amend, evidence_download, portal, portal_contract_pdf,
+    register_overview, register_csv, register_xlsx, provider_page, team_contract_pdf, contract_action,
+    evidence_download, portal, portal_contract_pdf,
     portal_upload, public_register,
 ]  # fmt: skip
