@@ -78,8 +78,10 @@ def fill(path: str, objects: Objects, token_id: int) -> str:
 
     def one(match: re.Match[str]) -> str:
         name = match.group(1).split(":")[0]
-        assert name in values, f"{path}: add a foreign object for the path parameter '{name}'"
-        return str(values[name])
+        if name in values:
+            return str(values[name])
+        assert hasattr(objects, name), f"{path}: add a foreign object for the path parameter '{name}' (world.py)"
+        return str(getattr(objects, name))
 
     return re.sub(r"\{([^}]+)\}", one, path)
 
@@ -227,7 +229,8 @@ async def _foreign_token(region: Any, objects: Objects) -> int:
     async with region.maker() as s:
         user, membership = (
             await s.execute(
-                select(User, Membership).join(Membership, Membership.user_id == User.id)
+                select(User, Membership)
+                .join(Membership, Membership.user_id == User.id)
                 .where(User.email == objects.users["provider"])
             )
         ).one()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:59:43.942692
+Create Date: 2026-11-23 19:21:42.546250
 """
 
 from collections.abc import Sequence
@@ -157,6 +157,39 @@ def upgrade() -> None:
     sa.UniqueConstraint('region_id', 'code', name=op.f('uq_contracts_requirement_region_id_code'))
     )
     op.create_index(op.f('ix_contracts_requirement_region_id'), 'contracts_requirement', ['region_id'], unique=False)
+    op.create_table('invoicing_payment_policy',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('pay_achieved', sa.Boolean(), nullable=False),
+    sa.Column('pay_partly', sa.Boolean(), nullable=False),
+    sa.Column('pay_not_achieved', sa.Boolean(), nullable=False),
+    sa.Column('pay_early_end', sa.Boolean(), nullable=False),
+    sa.Column('settlement_day', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_invoicing_payment_policy_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoicing_payment_policy')),
+    sa.UniqueConstraint('region_id', name=op.f('uq_invoicing_payment_policy_region_id'))
+    )
+    op.create_table('invoicing_settlement_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('period', sa.Date(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('step', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('steps_done', sa.Integer(), nullable=False),
+    sa.Column('steps_total', sa.Integer(), nullable=False),
+    sa.Column('entries', sa.Integer(), nullable=False),
+    sa.Column('total_cents', sa.BigInteger(), nullable=False),
+    sa.Column('digest', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('error', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('started_by', sa.Integer(), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('running','done','failed')", name=op.f('ck_invoicing_settlement_run_status_known')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_invoicing_settlement_run_region_id_jeugdregio_region')),
+    sa.ForeignKeyConstraint(['started_by'], ['jeugdregio_user.id'], name=op.f('fk_invoicing_settlement_run_started_by_jeugdregio_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoicing_settlement_run')),
+    sa.UniqueConstraint('region_id', 'period', name=op.f('uq_invoicing_settlement_run_region_id_period'))
+    )
     op.create_table('jeugdregio_audit_event',
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('region_id', sa.Integer(), nullable=True),
@@ -340,6 +373,108 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_contracts_provider_municipality_region_id_jeugdregio_region')),
     sa.PrimaryKeyConstraint('provider_id', 'municipality_id', name=op.f('pk_contracts_provider_municipality'))
     )
+    op.create_table('invoicing_budget',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount_cents >= 0', name=op.f('ck_invoicing_budget_amount_not_negative')),
+    sa.ForeignKeyConstraint(['municipality_id'], ['jeugdregio_municipality.id'], name=op.f('fk_invoicing_budget_municipality_id_jeugdregio_municipality')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_invoicing_budget_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoicing_budget')),
+    sa.UniqueConstraint('region_id', 'municipality_id', 'year', name=op.f('uq_invoicing_budget_region_id_municipality_id_year'))
+    )
+    op.create_table('invoicing_declaration_batch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('filename', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('row_count', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['jeugdregio_user.id'], name=op.f('fk_invoicing_declaration_batch_created_by_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['provider_id'], ['contracts_provider.id'], name=op.f('fk_invoicing_declaration_batch_provider_id_contracts_provider')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_invoicing_declaration_batch_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoicing_declaration_batch'))
+    )
+    op.create_index(op.f('ix_invoicing_declaration_batch_provider_id'), 'invoicing_declaration_batch', ['provider_id'], unique=False)
+    op.create_table('invoicing_lump_sum',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('yearly_cents', sa.BigInteger(), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('yearly_cents >= 0', name=op.f('ck_invoicing_lump_sum_amount_not_negative')),
+    sa.ForeignKeyConstraint(['municipality_id'], ['jeugdregio_municipality.id'], name=op.f('fk_invoicing_lump_sum_municipality_id_jeugdregio_municipality')),
+    sa.ForeignKeyConstraint(['provider_id'], ['contracts_provider.id'], name=op.f('fk_invoicing_lump_sum_provider_id_contracts_provider')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_invoicing_lump_sum_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoicing_lump_sum')),
+    sa.UniqueConstraint('region_id', 'provider_id', 'municipality_id', 'year', name=op.f('uq_invoicing_lump_sum_region_id_provider_id_municipality_id_year'))
+    )
+    op.create_table('invoicing_population_budget',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('cents_per_youth', sa.BigInteger(), nullable=False),
+    sa.Column('weighted', sa.Boolean(), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('cents_per_youth >= 0', name=op.f('ck_invoicing_population_budget_amount_not_negative')),
+    sa.ForeignKeyConstraint(['provider_id'], ['contracts_provider.id'], name=op.f('fk_invoicing_population_budget_provider_id_contracts_provider')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_invoicing_population_budget_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoicing_population_budget')),
+    sa.UniqueConstraint('region_id', 'provider_id', 'year', name=op.f('uq_invoicing_population_budget_region_id_provider_id_year'))
+    )
+    op.create_table('invoicing_population_figure',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('inhabitants', sa.Integer(), nullable=False),
+    sa.Column('youths', sa.Integer(), nullable=False),
+    sa.Column('weight_basis_points', sa.Integer(), nullable=False),
+    sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('inhabitants >= 0 AND youths >= 0 AND youths <= inhabitants', name=op.f('ck_invoicing_population_figure_counts_valid')),
+    sa.CheckConstraint('weight_basis_points > 0', name=op.f('ck_invoicing_population_figure_weight_positive')),
+    sa.ForeignKeyConstraint(['municipality_id'], ['jeugdregio_municipality.id'], name=op.f('fk_invoicing_population_figure_municipality_id_jeugdregio_municipality')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_invoicing_population_figure_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoicing_population_figure')),
+    sa.UniqueConstraint('region_id', 'municipality_id', 'year', name=op.f('uq_invoicing_population_figure_region_id_municipality_id_year'))
+    )
+    op.create_table('invoicing_specification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('period', sa.Date(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=True),
+    sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('total_cents', sa.BigInteger(), nullable=False),
+    sa.Column('lines', sa.Integer(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=True),
+    sa.Column('approved_by', sa.Integer(), nullable=True),
+    sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('paid_on', sa.Date(), nullable=True),
+    sa.Column('paid_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('draft','approved','paid')", name=op.f('ck_invoicing_specification_status_known')),
+    sa.ForeignKeyConstraint(['approved_by'], ['jeugdregio_user.id'], name=op.f('fk_invoicing_specification_approved_by_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['document_id'], ['jeugdregio_document.id'], name=op.f('fk_invoicing_specification_document_id_jeugdregio_document')),
+    sa.ForeignKeyConstraint(['paid_by'], ['jeugdregio_user.id'], name=op.f('fk_invoicing_specification_paid_by_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['provider_id'], ['contracts_provider.id'], name=op.f('fk_invoicing_specification_provider_id_contracts_provider')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_invoicing_specification_region_id_jeugdregio_region')),
+    sa.ForeignKeyConstraint(['run_id'], ['invoicing_settlement_run.id'], name=op.f('fk_invoicing_specification_run_id_invoicing_settlement_run')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoicing_specification')),
+    sa.UniqueConstraint('region_id', 'provider_id', 'period', name=op.f('uq_invoicing_specification_region_id_provider_id_period'))
+    )
+    op.create_index(op.f('ix_invoicing_specification_provider_id'), 'invoicing_specification', ['provider_id'], unique=False)
     op.create_table('catalogue_listing_location',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('region_id', sa.Integer(), nullable=False),
@@ -582,6 +717,37 @@ def upgrade() -> None:
     op.create_index(op.f('ix_jeugdregio_membership_provider_id'), 'jeugdregio_membership', ['provider_id'], unique=False)
     op.create_index('ix_jeugdregio_membership_region_role', 'jeugdregio_membership', ['region_id', 'role'], unique=False)
     op.create_index(op.f('ix_jeugdregio_membership_user_id'), 'jeugdregio_membership', ['user_id'], unique=False)
+    op.create_table('contracts_family_plan',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('reference', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('referrer_membership_id', sa.Integer(), nullable=False),
+    sa.Column('referrer_type', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+    sa.Column('bsn', sqlmodel.sql.sqltypes.AutoString(length=9), nullable=False),
+    sa.Column('youth_pseudonym', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('youth_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('birth_date', sa.Date(), nullable=False),
+    sa.Column('paying_municipality_id', sa.Integer(), nullable=False),
+    sa.Column('residence_basis', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('profile_id', sa.Integer(), nullable=True),
+    sa.Column('situation', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("bsn ~ '^[0-9]{9}$'", name=op.f('ck_contracts_family_plan_bsn_format')),
+    sa.CheckConstraint("referrer_type IN ('01','02','03','04','05','06','08')", name=op.f('ck_contracts_family_plan_referrer_type_known')),
+    sa.CheckConstraint("residence_basis IN ('registered_address','before_stay')", name=op.f('ck_contracts_family_plan_residence_basis_known')),
+    sa.CheckConstraint("status IN ('open','closed')", name=op.f('ck_contracts_family_plan_status_known')),
+    sa.ForeignKeyConstraint(['created_by'], ['jeugdregio_user.id'], name=op.f('fk_contracts_family_plan_created_by_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['paying_municipality_id'], ['jeugdregio_municipality.id'], name=op.f('fk_contracts_family_plan_paying_municipality_id_jeugdregio_municipality')),
+    sa.ForeignKeyConstraint(['profile_id'], ['catalogue_care_profile.id'], name=op.f('fk_contracts_family_plan_profile_id_catalogue_care_profile')),
+    sa.ForeignKeyConstraint(['referrer_membership_id'], ['jeugdregio_membership.id'], name=op.f('fk_contracts_family_plan_referrer_membership_id_jeugdregio_membership')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_contracts_family_plan_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts_family_plan')),
+    sa.UniqueConstraint('region_id', 'reference', name=op.f('uq_contracts_family_plan_region_id_reference'))
+    )
+    op.create_index('ix_contracts_family_plan_pseudonym', 'contracts_family_plan', ['region_id', 'youth_pseudonym'], unique=False)
+    op.create_index('ix_contracts_family_plan_referrer', 'contracts_family_plan', ['region_id', 'referrer_membership_id'], unique=False)
     op.create_table('jeugdregio_api_token',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('region_id', sa.Integer(), nullable=False),
@@ -615,6 +781,82 @@ def upgrade() -> None:
     sa.UniqueConstraint('token_hash', name=op.f('uq_jeugdregio_web_session_token_hash'))
     )
     op.create_index(op.f('ix_jeugdregio_web_session_user_id'), 'jeugdregio_web_session', ['user_id'], unique=False)
+    op.create_table('contracts_arrangement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('reference', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('arrangement_type_id', sa.Integer(), nullable=False),
+    sa.Column('profile_id', sa.Integer(), nullable=False),
+    sa.Column('payment_model', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('max_months', sa.Integer(), nullable=True),
+    sa.Column('paying_municipality_id', sa.Integer(), nullable=False),
+    sa.Column('youth_pseudonym', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('planned_start', sa.Date(), nullable=False),
+    sa.Column('subcontractors', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('assigned_units', sa.Integer(), nullable=True),
+    sa.Column('referrer_agreed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('referrer_agreed_by', sa.Integer(), nullable=True),
+    sa.Column('family_agreed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('family_agreed_note', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('provider_agreed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('provider_agreed_by', sa.Integer(), nullable=True),
+    sa.Column('agreed_on', sa.Date(), nullable=True),
+    sa.Column('tariff_id', sa.Integer(), nullable=True),
+    sa.Column('tariff_cents', sa.BigInteger(), nullable=True),
+    sa.Column('start_date', sa.Date(), nullable=True),
+    sa.Column('end_date', sa.Date(), nullable=True),
+    sa.Column('end_reason', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('result', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('ended_reported_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_by', sa.Integer(), nullable=True),
+    sa.Column('dispute_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('dispute_resolution', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('cancel_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('previous_arrangement_id', sa.Integer(), nullable=True),
+    sa.Column('link_kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("result IS NULL OR result IN ('achieved','partly','not')", name=op.f('ck_contracts_arrangement_result_known')),
+    sa.CheckConstraint("status IN ('proposed','agreed','started','ended','confirmed','disputed','cancelled','rejected')", name=op.f('ck_contracts_arrangement_status_known')),
+    sa.CheckConstraint('assigned_units IS NULL OR assigned_units >= 0', name=op.f('ck_contracts_arrangement_units_not_negative')),
+    sa.CheckConstraint('end_date IS NULL OR start_date IS NULL OR end_date >= start_date', name=op.f('ck_contracts_arrangement_end_after_start')),
+    sa.CheckConstraint('tariff_cents IS NULL OR tariff_cents >= 0', name=op.f('ck_contracts_arrangement_tariff_not_negative')),
+    sa.ForeignKeyConstraint(['arrangement_type_id'], ['catalogue_arrangement_type.id'], name=op.f('fk_contracts_arrangement_arrangement_type_id_catalogue_arrangement_type')),
+    sa.ForeignKeyConstraint(['confirmed_by'], ['jeugdregio_user.id'], name=op.f('fk_contracts_arrangement_confirmed_by_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['created_by'], ['jeugdregio_user.id'], name=op.f('fk_contracts_arrangement_created_by_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['paying_municipality_id'], ['jeugdregio_municipality.id'], name=op.f('fk_contracts_arrangement_paying_municipality_id_jeugdregio_municipality')),
+    sa.ForeignKeyConstraint(['plan_id'], ['contracts_family_plan.id'], name=op.f('fk_contracts_arrangement_plan_id_contracts_family_plan')),
+    sa.ForeignKeyConstraint(['previous_arrangement_id'], ['contracts_arrangement.id'], name=op.f('fk_contracts_arrangement_previous_arrangement_id_contracts_arrangement')),
+    sa.ForeignKeyConstraint(['profile_id'], ['catalogue_care_profile.id'], name=op.f('fk_contracts_arrangement_profile_id_catalogue_care_profile')),
+    sa.ForeignKeyConstraint(['provider_agreed_by'], ['jeugdregio_user.id'], name=op.f('fk_contracts_arrangement_provider_agreed_by_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['provider_id'], ['contracts_provider.id'], name=op.f('fk_contracts_arrangement_provider_id_contracts_provider')),
+    sa.ForeignKeyConstraint(['referrer_agreed_by'], ['jeugdregio_user.id'], name=op.f('fk_contracts_arrangement_referrer_agreed_by_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_contracts_arrangement_region_id_jeugdregio_region')),
+    sa.ForeignKeyConstraint(['tariff_id'], ['catalogue_tariff.id'], name=op.f('fk_contracts_arrangement_tariff_id_catalogue_tariff')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts_arrangement')),
+    sa.UniqueConstraint('region_id', 'reference', name=op.f('uq_contracts_arrangement_region_id_reference'))
+    )
+    op.create_index('ix_contracts_arrangement_municipality', 'contracts_arrangement', ['region_id', 'paying_municipality_id', 'status'], unique=False)
+    op.create_index('ix_contracts_arrangement_plan', 'contracts_arrangement', ['region_id', 'plan_id'], unique=False)
+    op.create_index('ix_contracts_arrangement_provider', 'contracts_arrangement', ['region_id', 'provider_id', 'status'], unique=False)
+    op.create_index('ix_contracts_arrangement_pseudonym', 'contracts_arrangement', ['region_id', 'youth_pseudonym'], unique=False)
+    op.create_table('contracts_family_plan_goal',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.ForeignKeyConstraint(['plan_id'], ['contracts_family_plan.id'], name=op.f('fk_contracts_family_plan_goal_plan_id_contracts_family_plan')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_contracts_family_plan_goal_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts_family_plan_goal')),
+    sa.UniqueConstraint('region_id', 'plan_id', 'position', name=op.f('uq_contracts_family_plan_goal_region_id_plan_id_position'))
+    )
+    op.create_index(op.f('ix_contracts_family_plan_goal_plan_id'), 'contracts_family_plan_goal', ['plan_id'], unique=False)
     op.create_table('jeugdregio_idempotency_key',
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('region_id', sa.Integer(), nullable=False),
@@ -641,20 +883,129 @@ def upgrade() -> None:
     op.create_index('ix_jeugdregio_idempotency_key_created_at', 'jeugdregio_idempotency_key', ['created_at'], unique=False)
     op.create_index(op.f('ix_jeugdregio_idempotency_key_membership_id'), 'jeugdregio_idempotency_key', ['membership_id'], unique=False)
     op.create_index(op.f('ix_jeugdregio_idempotency_key_token_id'), 'jeugdregio_idempotency_key', ['token_id'], unique=False)
+    op.create_table('contracts_arrangement_goal_result',
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('arrangement_id', sa.Integer(), nullable=False),
+    sa.Column('goal_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.CheckConstraint("outcome IN ('achieved','partly','not')", name=op.f('ck_contracts_arrangement_goal_result_outcome_known')),
+    sa.ForeignKeyConstraint(['arrangement_id'], ['contracts_arrangement.id'], name=op.f('fk_contracts_arrangement_goal_result_arrangement_id_contracts_arrangement')),
+    sa.ForeignKeyConstraint(['goal_id'], ['contracts_family_plan_goal.id'], name=op.f('fk_contracts_arrangement_goal_result_goal_id_contracts_family_plan_goal')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_contracts_arrangement_goal_result_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('arrangement_id', 'goal_id', name=op.f('pk_contracts_arrangement_goal_result'))
+    )
+    op.create_table('invoicing_declaration',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('arrangement_id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('period', sa.Date(), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=True),
+    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('status_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('external_ref', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('checked_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('settled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('paid_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.CheckConstraint("kind IN ('start','end','month','pxq')", name=op.f('ck_invoicing_declaration_kind_known')),
+    sa.CheckConstraint("status IN ('accepted','settled','paid','not_payable','withdrawn')", name=op.f('ck_invoicing_declaration_status_known')),
+    sa.CheckConstraint('amount_cents >= 0', name=op.f('ck_invoicing_declaration_amount_not_negative')),
+    sa.CheckConstraint('units IS NULL OR units >= 0', name=op.f('ck_invoicing_declaration_units_not_negative')),
+    sa.ForeignKeyConstraint(['arrangement_id'], ['contracts_arrangement.id'], name=op.f('fk_invoicing_declaration_arrangement_id_contracts_arrangement')),
+    sa.ForeignKeyConstraint(['batch_id'], ['invoicing_declaration_batch.id'], name=op.f('fk_invoicing_declaration_batch_id_invoicing_declaration_batch')),
+    sa.ForeignKeyConstraint(['created_by'], ['jeugdregio_user.id'], name=op.f('fk_invoicing_declaration_created_by_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['municipality_id'], ['jeugdregio_municipality.id'], name=op.f('fk_invoicing_declaration_municipality_id_jeugdregio_municipality')),
+    sa.ForeignKeyConstraint(['provider_id'], ['contracts_provider.id'], name=op.f('fk_invoicing_declaration_provider_id_contracts_provider')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_invoicing_declaration_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoicing_declaration'))
+    )
+    op.create_index(op.f('ix_invoicing_declaration_arrangement_id'), 'invoicing_declaration', ['arrangement_id'], unique=False)
+    op.create_index(op.f('ix_invoicing_declaration_batch_id'), 'invoicing_declaration', ['batch_id'], unique=False)
+    op.create_index('ix_invoicing_declaration_provider', 'invoicing_declaration', ['region_id', 'provider_id', 'received_at'], unique=False)
+    op.create_index('ix_invoicing_declaration_status', 'invoicing_declaration', ['region_id', 'status'], unique=False)
+    op.create_index('uq_invoicing_declaration_once', 'invoicing_declaration', ['region_id', 'arrangement_id', 'kind'], unique=True, postgresql_where=sa.text("kind IN ('start','end') AND status <> 'withdrawn'"))
+    op.create_index('uq_invoicing_declaration_period', 'invoicing_declaration', ['region_id', 'arrangement_id', 'kind', 'period'], unique=True, postgresql_where=sa.text("kind IN ('month','pxq') AND status <> 'withdrawn'"))
+    op.create_table('invoicing_ledger_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=True),
+    sa.Column('period', sa.Date(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('arrangement_id', sa.Integer(), nullable=True),
+    sa.Column('declaration_id', sa.Integer(), nullable=True),
+    sa.Column('lump_sum_id', sa.Integer(), nullable=True),
+    sa.Column('population_budget_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+    sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('reverses_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("(kind = 'reversal') = (reverses_id IS NOT NULL)", name=op.f('ck_invoicing_ledger_entry_reversal_links')),
+    sa.CheckConstraint("kind IN ('start_half','result_half','month','pxq','lump_sum','population','reversal')", name=op.f('ck_invoicing_ledger_entry_kind_known')),
+    sa.ForeignKeyConstraint(['arrangement_id'], ['contracts_arrangement.id'], name=op.f('fk_invoicing_ledger_entry_arrangement_id_contracts_arrangement')),
+    sa.ForeignKeyConstraint(['created_by'], ['jeugdregio_user.id'], name=op.f('fk_invoicing_ledger_entry_created_by_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['declaration_id'], ['invoicing_declaration.id'], name=op.f('fk_invoicing_ledger_entry_declaration_id_invoicing_declaration')),
+    sa.ForeignKeyConstraint(['lump_sum_id'], ['invoicing_lump_sum.id'], name=op.f('fk_invoicing_ledger_entry_lump_sum_id_invoicing_lump_sum')),
+    sa.ForeignKeyConstraint(['municipality_id'], ['jeugdregio_municipality.id'], name=op.f('fk_invoicing_ledger_entry_municipality_id_jeugdregio_municipality')),
+    sa.ForeignKeyConstraint(['population_budget_id'], ['invoicing_population_budget.id'], name=op.f('fk_invoicing_ledger_entry_population_budget_id_invoicing_population_budget')),
+    sa.ForeignKeyConstraint(['provider_id'], ['contracts_provider.id'], name=op.f('fk_invoicing_ledger_entry_provider_id_contracts_provider')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_invoicing_ledger_entry_region_id_jeugdregio_region')),
+    sa.ForeignKeyConstraint(['reverses_id'], ['invoicing_ledger_entry.id'], name=op.f('fk_invoicing_ledger_entry_reverses_id_invoicing_ledger_entry')),
+    sa.ForeignKeyConstraint(['run_id'], ['invoicing_settlement_run.id'], name=op.f('fk_invoicing_ledger_entry_run_id_invoicing_settlement_run')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoicing_ledger_entry')),
+    sa.UniqueConstraint('region_id', 'dedupe_key', name=op.f('uq_invoicing_ledger_entry_region_id_dedupe_key'))
+    )
+    op.create_index('ix_invoicing_ledger_arrangement', 'invoicing_ledger_entry', ['region_id', 'arrangement_id'], unique=False)
+    op.create_index(op.f('ix_invoicing_ledger_entry_run_id'), 'invoicing_ledger_entry', ['run_id'], unique=False)
+    op.create_index('ix_invoicing_ledger_municipality_period', 'invoicing_ledger_entry', ['region_id', 'municipality_id', 'period'], unique=False)
+    op.create_index('ix_invoicing_ledger_provider_period', 'invoicing_ledger_entry', ['region_id', 'provider_id', 'period'], unique=False)
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index('ix_invoicing_ledger_provider_period', table_name='invoicing_ledger_entry')
+    op.drop_index('ix_invoicing_ledger_municipality_period', table_name='invoicing_ledger_entry')
+    op.drop_index(op.f('ix_invoicing_ledger_entry_run_id'), table_name='invoicing_ledger_entry')
+    op.drop_index('ix_invoicing_ledger_arrangement', table_name='invoicing_ledger_entry')
+    op.drop_table('invoicing_ledger_entry')
+    op.drop_index('uq_invoicing_declaration_period', table_name='invoicing_declaration', postgresql_where=sa.text("kind IN ('month','pxq') AND status <> 'withdrawn'"))
+    op.drop_index('uq_invoicing_declaration_once', table_name='invoicing_declaration', postgresql_where=sa.text("kind IN ('start','end') AND status <> 'withdrawn'"))
+    op.drop_index('ix_invoicing_declaration_status', table_name='invoicing_declaration')
+    op.drop_index('ix_invoicing_declaration_provider', table_name='invoicing_declaration')
+    op.drop_index(op.f('ix_invoicing_declaration_batch_id'), table_name='invoicing_declaration')
+    op.drop_index(op.f('ix_invoicing_declaration_arrangement_id'), table_name='invoicing_declaration')
+    op.drop_table('invoicing_declaration')
+    op.drop_table('contracts_arrangement_goal_result')
     op.drop_index(op.f('ix_jeugdregio_idempotency_key_token_id'), table_name='jeugdregio_idempotency_key')
     op.drop_index(op.f('ix_jeugdregio_idempotency_key_membership_id'), table_name='jeugdregio_idempotency_key')
     op.drop_index('ix_jeugdregio_idempotency_key_created_at', table_name='jeugdregio_idempotency_key')
     op.drop_table('jeugdregio_idempotency_key')
+    op.drop_index(op.f('ix_contracts_family_plan_goal_plan_id'), table_name='contracts_family_plan_goal')
+    op.drop_table('contracts_family_plan_goal')
+    op.drop_index('ix_contracts_arrangement_pseudonym', table_name='contracts_arrangement')
+    op.drop_index('ix_contracts_arrangement_provider', table_name='contracts_arrangement')
+    op.drop_index('ix_contracts_arrangement_plan', table_name='contracts_arrangement')
+    op.drop_index('ix_contracts_arrangement_municipality', table_name='contracts_arrangement')
+    op.drop_table('contracts_arrangement')
     op.drop_index(op.f('ix_jeugdregio_web_session_user_id'), table_name='jeugdregio_web_session')
     op.drop_table('jeugdregio_web_session')
     op.drop_index(op.f('ix_jeugdregio_api_token_region_id'), table_name='jeugdregio_api_token')
     op.drop_index(op.f('ix_jeugdregio_api_token_membership_id'), table_name='jeugdregio_api_token')
     op.drop_table('jeugdregio_api_token')
+    op.drop_index('ix_contracts_family_plan_referrer', table_name='contracts_family_plan')
+    op.drop_index('ix_contracts_family_plan_pseudonym', table_name='contracts_family_plan')
+    op.drop_table('contracts_family_plan')
     op.drop_index(op.f('ix_jeugdregio_membership_user_id'), table_name='jeugdregio_membership')
     op.drop_index('ix_jeugdregio_membership_region_role', table_name='jeugdregio_membership')
     op.drop_index(op.f('ix_jeugdregio_membership_provider_id'), table_name='jeugdregio_membership')
@@ -692,6 +1043,14 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_catalogue_listing_location_municipality_id'), table_name='catalogue_listing_location')
     op.drop_index(op.f('ix_catalogue_listing_location_listing_id'), table_name='catalogue_listing_location')
     op.drop_table('catalogue_listing_location')
+    op.drop_index(op.f('ix_invoicing_specification_provider_id'), table_name='invoicing_specification')
+    op.drop_table('invoicing_specification')
+    op.drop_table('invoicing_population_figure')
+    op.drop_table('invoicing_population_budget')
+    op.drop_table('invoicing_lump_sum')
+    op.drop_index(op.f('ix_invoicing_declaration_batch_provider_id'), table_name='invoicing_declaration_batch')
+    op.drop_table('invoicing_declaration_batch')
+    op.drop_table('invoicing_budget')
     op.drop_table('contracts_provider_municipality')
     op.drop_index('uq_contracts_framework_contract_live', table_name='contracts_framework_contract', postgresql_where=sa.text("status <> 'terminated'"))
     op.drop_index(op.f('ix_contracts_framework_contract_region_id'), table_name='contracts_framework_contract')
@@ -717,6 +1076,8 @@ def downgrade() -> None:
     op.drop_index('ix_jeugdregio_audit_event_region_at', table_name='jeugdregio_audit_event')
     op.drop_index('ix_jeugdregio_audit_event_object', table_name='jeugdregio_audit_event')
     op.drop_table('jeugdregio_audit_event')
+    op.drop_table('invoicing_settlement_run')
+    op.drop_table('invoicing_payment_policy')
     op.drop_index(op.f('ix_contracts_requirement_region_id'), table_name='contracts_requirement')
     op.drop_table('contracts_requirement')
     op.drop_index('ix_contracts_provider_region_status', table_name='contracts_provider')

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -264,3 +264,127 @@ class Evidence(SQLModel, table=True):
     uploaded_by: int | None = Field(default=None, foreign_key="jeugdregio_user.id")
     uploaded_at: datetime = ts()
     superseded_at: datetime | None = ts(default=None)
+
+
+# --- family plans and arrangements (the conversation model, DOMAIN.md §2) -------------------------------------
+
+ARRANGEMENT_STATUSES = ("proposed", "agreed", "started", "ended", "confirmed", "disputed", "cancelled", "rejected")
+
+
+class FamilyPlan(SQLModel, table=True):
+    """The family plan (gezinsplan): the youth's identity, the paying municipality and the goals.
+
+    The BSN, name and birth date are stored only here; every other table uses `youth_pseudonym` (keyed HMAC)."""
+
+    __tablename__ = "contracts_family_plan"
+    __table_args__ = (
+        UniqueConstraint("region_id", "reference"),
+        CheckConstraint("bsn ~ '^[0-9]{9}$'", name="bsn_format"),
+        CheckConstraint("referrer_type IN ('01','02','03','04','05','06','08')", name="referrer_type_known"),
+        CheckConstraint("residence_basis IN ('registered_address','before_stay')", name="residence_basis_known"),
+        CheckConstraint("status IN ('open','closed')", name="status_known"),
+        Index("ix_contracts_family_plan_pseudonym", "region_id", "youth_pseudonym"),
+        Index("ix_contracts_family_plan_referrer", "region_id", "referrer_membership_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="jeugdregio_region.id")
+    reference: str = Field(max_length=20)  # GP-2026-000123; shown instead of the youth's identity
+    referrer_membership_id: int = Field(foreign_key="jeugdregio_membership.id")  # the owning referrer
+    referrer_type: str = Field(max_length=2)  # iJw COD327
+    bsn: str = Field(max_length=9)
+    youth_pseudonym: str = Field(max_length=24)  # jeugdregio.security.pseudonym(key, bsn)
+    youth_name: str = Field(max_length=200)
+    birth_date: date
+    paying_municipality_id: int = Field(foreign_key="jeugdregio_municipality.id")
+    residence_basis: str = Field(default="registered_address", max_length=20)
+    profile_id: int | None = Field(default=None, foreign_key="catalogue_care_profile.id")
+    situation: str = ""
+    status: str = Field(default="open", max_length=10)
+    created_by: int | None = Field(default=None, foreign_key="jeugdregio_user.id")
+    created_at: datetime = ts()
+
+
+class FamilyPlanGoal(SQLModel, table=True):
+    __tablename__ = "contracts_family_plan_goal"
+    __table_args__ = (UniqueConstraint("region_id", "plan_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="jeugdregio_region.id")
+    plan_id: int = Field(foreign_key="contracts_family_plan.id", index=True)
+    position: int
+    description: str
+
+
+class Arrangement(SQLModel, table=True):
+    """One arrangement for one youth at one provider: proposed → agreed → started → ended → confirmed.
+
+    The tariff is fixed on the agreement date. `paying_municipality_id`, `youth_pseudonym`, `profile_id` and
+    `payment_model` are copied from the plan and the arrangement type so invoicing and quality never need the
+    plan (and never see the BSN)."""
+
+    __tablename__ = "contracts_arrangement"
+    __table_args__ = (
+        UniqueConstraint("region_id", "reference"),
+        CheckConstraint(
+            "status IN ('proposed','agreed','started','ended','confirmed','disputed','cancelled','rejected')",
+            name="status_known",
+        ),
+        CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="end_after_start"),
+        CheckConstraint("tariff_cents IS NULL OR tariff_cents >= 0", name="tariff_not_negative"),
+        CheckConstraint("result IS NULL OR result IN ('achieved','partly','not')", name="result_known"),
+        CheckConstraint("assigned_units IS NULL OR assigned_units >= 0", name="units_not_negative"),
+        Index("ix_contracts_arrangement_provider", "region_id", "provider_id", "status"),
+        Index("ix_contracts_arrangement_municipality", "region_id", "paying_municipality_id", "status"),
+        Index("ix_contracts_arrangement_plan", "region_id", "plan_id"),
+        Index("ix_contracts_arrangement_pseudonym", "region_id", "youth_pseudonym"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="jeugdregio_region.id")
+    reference: str = Field(max_length=20)  # AR-2026-000123
+    plan_id: int = Field(foreign_key="contracts_family_plan.id")
+    provider_id: int = Field(foreign_key="contracts_provider.id")
+    arrangement_type_id: int = Field(foreign_key="catalogue_arrangement_type.id")
+    profile_id: int = Field(foreign_key="catalogue_care_profile.id")
+    payment_model: str = Field(max_length=20)  # copied from the arrangement type
+    max_months: int | None = None  # monthly types
+    paying_municipality_id: int = Field(foreign_key="jeugdregio_municipality.id")
+    youth_pseudonym: str = Field(max_length=24)
+    status: str = Field(default="proposed", max_length=20)
+    planned_start: date
+    subcontractors: list[Any] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
+    assigned_units: int | None = None  # P×Q: the assigned volume in the type's unit
+    # agreement: each party, who and when (the family's consent is recorded by the referrer)
+    referrer_agreed_at: datetime | None = ts(default=None)
+    referrer_agreed_by: int | None = Field(default=None, foreign_key="jeugdregio_user.id")
+    family_agreed_at: datetime | None = ts(default=None)
+    family_agreed_note: str = Field(default="", max_length=200)  # e.g. "moeder, in gesprek van 3 maart"
+    provider_agreed_at: datetime | None = ts(default=None)
+    provider_agreed_by: int | None = Field(default=None, foreign_key="jeugdregio_user.id")
+    agreed_on: date | None = None
+    tariff_id: int | None = Field(default=None, foreign_key="catalogue_tariff.id")
+    tariff_cents: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    start_date: date | None = None
+    end_date: date | None = None
+    end_reason: str | None = Field(default=None, max_length=10)  # iJw JZ588, or 'change'
+    result: str | None = Field(default=None, max_length=10)  # achieved | partly | not (over all goals)
+    ended_reported_at: datetime | None = ts(default=None)
+    confirmed_at: datetime | None = ts(default=None)
+    confirmed_by: int | None = Field(default=None, foreign_key="jeugdregio_user.id")
+    dispute_reason: str = ""
+    dispute_resolution: str = ""
+    cancel_reason: str = ""
+    previous_arrangement_id: int | None = Field(default=None, foreign_key="contracts_arrangement.id")
+    link_kind: str | None = Field(default=None, max_length=10)  # change | transfer
+    created_by: int | None = Field(default=None, foreign_key="jeugdregio_user.id")
+    created_at: datetime = ts()
+    updated_at: datetime = ts()
+
+
+class ArrangementGoalResult(SQLModel, table=True):
+    """Per goal of the plan: achieved, partly or not, as the provider reported it at the end."""
+
+    __tablename__ = "contracts_arrangement_goal_result"
+    __table_args__ = (CheckConstraint("outcome IN ('achieved','partly','not')", name="outcome_known"),)
+    region_id: int = Field(foreign_key="jeugdregio_region.id")
+    arrangement_id: int = Field(foreign_key="contracts_arrangement.id", primary_key=True)
+    goal_id: int = Field(foreign_key="contracts_family_plan_goal.id", primary_key=True)
+    outcome: str = Field(max_length=10)

@@ -2,7 +2,8 @@
 
 from catalogue import models as catalogue_models
 from contracts import models as contracts_models
+from invoicing import models as invoicing_models
 from jeugdregio import tables
 from jeugdregio.db import metadata
 
-__all__ = ["catalogue_models", "contracts_models", "metadata", "tables"]
+__all__ = ["catalogue_models", "contracts_models", "invoicing_models", "metadata", "tables"]

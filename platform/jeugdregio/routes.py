@@ -8,6 +8,7 @@ from typing import Any
 def all_routes() -> list[Any]:
     from catalogue.routes import ROUTES as catalogue_routes
     from contracts.routes import ROUTES as contracts_routes
+    from invoicing.routes import ROUTES as invoicing_routes
     from jeugdregio.pages import ROUTES as base_routes
 
-    return [*base_routes, *contracts_routes, *catalogue_routes]
+    return [*base_routes, *contracts_routes, *catalogue_routes, *invoicing_routes]

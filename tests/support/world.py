@@ -31,6 +31,17 @@ class Objects:
     arrangement_type_id: int = 0
     listing_id: int = 0
     schedule_year: int = 0
+    # invoicing and arrangements (0 = no such object yet: the route must answer 404, never 500)
+    plan_id: int = 0
+    arrangement_id: int = 0
+    declaration_id: int = 0
+    batch_id: int = 0
+    run_id: int = 0
+    spec_id: int = 0
+    municipality_id: int = 0
+    lump_sum_id: int = 0
+    population_budget_id: int = 0
+    period: str = "2026-01"
     users: dict[str, str] = field(default_factory=dict)  # role -> e-mail
 
 
@@ -52,8 +63,14 @@ async def _evidence(s, region: TestRegion, app: Application) -> Evidence:  # typ
     now = utcnow()
     req = (await s.execute(select(Requirement).where(Requirement.region_id == region.id))).scalars().first()
     doc = await store_document(
-        s, region_id=region.id, kind="evidence", content=TINY_PDF, content_type="application/pdf", now=now,
-        created_by=None, stem="bewijs-test",
+        s,
+        region_id=region.id,
+        kind="evidence",
+        content=TINY_PDF,
+        content_type="application/pdf",
+        now=now,
+        created_by=None,
+        stem="bewijs-test",
     )
     ev = Evidence(region_id=region.id, application_id=app.id, requirement_id=req.id, document_id=doc.id,
                   valid_until=date.today() + timedelta(days=200), uploaded_at=now)  # fmt: skip
@@ -111,9 +128,7 @@ async def _catalogue(region: TestRegion) -> None:
     async with region.maker() as s:
         await seed_catalogue(s, region_id=region.id, profile_ids=region.profile_ids,
                              valid_from=date(date.today().year - 1, 1, 1))  # fmt: skip
-        exists = (
-            await s.execute(select(TariffSchedule.id).where(TariffSchedule.region_id == region.id))
-        ).first()
+        exists = (await s.execute(select(TariffSchedule.id).where(TariffSchedule.region_id == region.id))).first()
         if not exists:
             s.add(TariffSchedule(region_id=region.id, year=date.today().year + 1, created_at=utcnow()))
         await s.commit()

@@ -6,9 +6,15 @@ from typing import Any
 
 
 def _collect() -> list[Any]:
-    from contracts.routes import applications, register, register_api
+    from contracts.routes import applications, arrangements, arrangements_api, register, register_api
 
-    return [*applications.ROUTES, *register.ROUTES, *register_api.ROUTES]
+    return [
+        *applications.ROUTES,
+        *register.ROUTES,
+        *register_api.ROUTES,
+        *arrangements.ROUTES,
+        *arrangements_api.ROUTES,
+    ]
 
 
 ROUTES = _collect()
