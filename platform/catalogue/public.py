@@ -12,12 +12,14 @@ from catalogue.models import CareProfile
 from catalogue.services.catalogue_setup import seed_catalogue
 from catalogue.services.listings import sync_listing
 from catalogue.services.offerings_demo import seed_offerings_demo
-from catalogue.services.tariffs import TariffView, tariff_on
+from catalogue.services.tariffs import TariffView, TypeRow, arrangement_types, tariff_on
 
 __all__ = [
     "DEFAULT_PROFILES",
     "ProfileView",
     "TariffView",
+    "TypeRow",
+    "arrangement_types",
     "create_profile",
     "list_profiles",
     "profiles_by_id",
