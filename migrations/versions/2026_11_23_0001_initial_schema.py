@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 19:21:42.546250
+Create Date: 2026-11-23 19:25:31.593020
 """
 
 from collections.abc import Sequence
@@ -731,6 +731,7 @@ def upgrade() -> None:
     sa.Column('residence_basis', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('profile_id', sa.Integer(), nullable=True),
     sa.Column('situation', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('invited_provider_id', sa.Integer(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -739,6 +740,7 @@ def upgrade() -> None:
     sa.CheckConstraint("residence_basis IN ('registered_address','before_stay')", name=op.f('ck_contracts_family_plan_residence_basis_known')),
     sa.CheckConstraint("status IN ('open','closed')", name=op.f('ck_contracts_family_plan_status_known')),
     sa.ForeignKeyConstraint(['created_by'], ['jeugdregio_user.id'], name=op.f('fk_contracts_family_plan_created_by_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['invited_provider_id'], ['contracts_provider.id'], name=op.f('fk_contracts_family_plan_invited_provider_id_contracts_provider')),
     sa.ForeignKeyConstraint(['paying_municipality_id'], ['jeugdregio_municipality.id'], name=op.f('fk_contracts_family_plan_paying_municipality_id_jeugdregio_municipality')),
     sa.ForeignKeyConstraint(['profile_id'], ['catalogue_care_profile.id'], name=op.f('fk_contracts_family_plan_profile_id_catalogue_care_profile')),
     sa.ForeignKeyConstraint(['referrer_membership_id'], ['jeugdregio_membership.id'], name=op.f('fk_contracts_family_plan_referrer_membership_id_jeugdregio_membership')),
@@ -746,6 +748,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts_family_plan')),
     sa.UniqueConstraint('region_id', 'reference', name=op.f('uq_contracts_family_plan_region_id_reference'))
     )
+    op.create_index('ix_contracts_family_plan_invited', 'contracts_family_plan', ['region_id', 'invited_provider_id'], unique=False)
     op.create_index('ix_contracts_family_plan_pseudonym', 'contracts_family_plan', ['region_id', 'youth_pseudonym'], unique=False)
     op.create_index('ix_contracts_family_plan_referrer', 'contracts_family_plan', ['region_id', 'referrer_membership_id'], unique=False)
     op.create_table('jeugdregio_api_token',
@@ -1005,6 +1008,7 @@ def downgrade() -> None:
     op.drop_table('jeugdregio_api_token')
     op.drop_index('ix_contracts_family_plan_referrer', table_name='contracts_family_plan')
     op.drop_index('ix_contracts_family_plan_pseudonym', table_name='contracts_family_plan')
+    op.drop_index('ix_contracts_family_plan_invited', table_name='contracts_family_plan')
     op.drop_table('contracts_family_plan')
     op.drop_index(op.f('ix_jeugdregio_membership_user_id'), table_name='jeugdregio_membership')
     op.drop_index('ix_jeugdregio_membership_region_role', table_name='jeugdregio_membership')

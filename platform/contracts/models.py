@@ -285,6 +285,7 @@ class FamilyPlan(SQLModel, table=True):
         CheckConstraint("status IN ('open','closed')", name="status_known"),
         Index("ix_contracts_family_plan_pseudonym", "region_id", "youth_pseudonym"),
         Index("ix_contracts_family_plan_referrer", "region_id", "referrer_membership_id"),
+        Index("ix_contracts_family_plan_invited", "region_id", "invited_provider_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     region_id: int = Field(foreign_key="jeugdregio_region.id")
@@ -299,6 +300,8 @@ class FamilyPlan(SQLModel, table=True):
     residence_basis: str = Field(default="registered_address", max_length=20)
     profile_id: int | None = Field(default=None, foreign_key="catalogue_care_profile.id")
     situation: str = ""
+    # the provider the family chose: the only provider that sees the plan (pseudonymised) and may propose
+    invited_provider_id: int | None = Field(default=None, foreign_key="contracts_provider.id")
     status: str = Field(default="open", max_length=10)
     created_by: int | None = Field(default=None, foreign_key="jeugdregio_user.id")
     created_at: datetime = ts()
