@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalogue.services import search
 from jeugdregio.clock import today
 from jeugdregio.errors import ValidationFailed
-from jeugdregio.web import page
+from jeugdregio.web import FLASH_COOKIE, page
 
 PUBLIC_CACHE = {"cache-control": "public, max-age=60"}  # public data only: no personal data on these pages
 
@@ -30,12 +30,24 @@ def _download(content: bytes, media_type: str, filename: str) -> Response[bytes]
 
 
 @get("/catalogus", include_in_schema=False)
-async def catalogue_search(request: Request[Any, Any, Any], db: AsyncSession) -> Response[str]:
-    found = await search.search_catalogue(db, request.query_params, today=today())
-    return page(
+async def catalogue_search(request: Request[Any, Any, Any]) -> Response[str]:
+    """The search page. Anonymous visitors without a flash message get the page from the short-lived cache
+    (search.PAGES, public data only; cookies and security headers are still made per response)."""
+    params, day = request.query_params, today()
+    key = search.search_key(params, day)
+    anonymous = request.scope.get("user") is None and FLASH_COOKIE not in request.cookies
+    if anonymous:
+        cached = search.PAGES.get(key)
+        if cached is not None:
+            return Response(cached[1], media_type="text/html", status_code=cached[0])
+    found = await search.cached_search(request.app.state.autocommit_engine, params, today=day, key=key)
+    response = page(
         request, "catalogue/public_search.html", status_code=422 if found.errors else 200, found=found,
         errors=found.error_dict(), form=found.filters.as_form(), sorts=search.SORTS,
     )  # fmt: skip
+    if anonymous and isinstance(response.content, str):
+        search.PAGES.put(key, (response.status_code, response.content), 2 * len(response.content) + 200)
+    return response
 
 
 @get("/catalogus/profielen", include_in_schema=False)
@@ -87,7 +99,7 @@ FIELD_NAMES = {"q": "q", "profiel": "profile", "gemeente": "municipality", "vorm
 
 @get("/api/v1/catalogue/providers", tags=["catalogue"], security=[{}])
 async def api_catalogue_providers(
-    db: AsyncSession,
+    request: Request[Any, Any, Any],
     q: Annotated[str, Parameter(description="free text (Dutch full text, typo tolerant)")] = "",
     profile: Annotated[str, Parameter(description="care profile number, e.g. 2")] = "",
     municipality: Annotated[str, Parameter(description="municipality id (served, or a location there)")] = "",
@@ -101,11 +113,12 @@ async def api_catalogue_providers(
     region: Annotated[str, Parameter(description="region slug; default: the first region")] = "",
 ) -> dict[str, Any]:
     """Active providers in the public catalogue with the same filters as /catalogus (422 for unknown values)."""
+    # public data, the same for every caller: served through the short-lived search cache (search_cache)
     sort_key = API_SORTS.get(sort, sort and "?")
     params = {"q": q, "profiel": profile, "gemeente": municipality, "vorm": setting, "wachttijd": max_weeks,
               "doelgroep": target_group, "taal": language, "identiteit": identity, "sorteer": sort_key,
               "pagina": page_nr, "regio": region}  # fmt: skip
-    found = await search.search_catalogue(db, params, today=today())
+    found = await search.cached_search(request.app.state.autocommit_engine, params, today=today())
     if found.errors:
         raise ValidationFailed(
             [type(e)(FIELD_NAMES.get(e.field, e.field), e.message) for e in found.errors],

@@ -16,10 +16,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from catalogue import queries
 from catalogue.rules import MAX_WAITING_WEEKS, normalise, trigrams, waiting_time_fresh
+from catalogue.services import search_cache
 from jeugdregio.errors import FieldError, NotFound
 from jeugdregio.spreadsheets import csv_bytes
 from jeugdregio.tables import Region
@@ -40,23 +41,27 @@ class RegionRef:
     name: str
 
 
-CACHE_SECONDS = 30.0  # regions and filter choices change rarely; every worker re-reads them this often
-_regions: dict[str, tuple[float, RegionRef]] = {}
-_options: dict[int, tuple[float, Options]] = {}
+# Reads run on an ORM session or, on the hot path, on an AUTOCOMMIT connection (no BEGIN/COMMIT, no unit of work)
+Db = AsyncSession | AsyncConnection
+
+CACHE_SECONDS = search_cache.SECONDS  # regions and filter choices change rarely; every worker re-reads them this often
+_regions: dict[str, tuple[float, int, RegionRef]] = {}
+_options: dict[int, tuple[float, int, Options]] = {}
 
 
-def _cached(cache: dict[Any, tuple[float, Any]], key: Any) -> Any:
+def _cached(cache: dict[Any, tuple[float, int, Any]], key: Any) -> Any:
     hit = cache.get(key)
-    return hit[1] if hit and time.monotonic() - hit[0] < CACHE_SECONDS else None
+    fresh = hit and time.monotonic() - hit[0] < CACHE_SECONDS and hit[1] == search_cache.generation()
+    return hit[2] if hit and fresh else None
 
 
-def _remember(cache: dict[Any, tuple[float, Any]], key: Any, value: Any) -> None:
+def _remember(cache: dict[Any, tuple[float, int, Any]], key: Any, value: Any) -> None:
     if len(cache) > 1000:
         cache.clear()
-    cache[key] = (time.monotonic(), value)
+    cache[key] = (time.monotonic(), search_cache.generation(), value)
 
 
-async def resolve_region(session: AsyncSession, slug: str | None = None) -> RegionRef:
+async def resolve_region(session: Db, slug: str | None = None) -> RegionRef:
     """The region a public page serves: `regio=<slug>` when given, else the first region (lowest id)."""
     key = (slug or "").strip()
     if len(key) > 40 or not key.isprintable():
@@ -101,7 +106,7 @@ class Options:
         return found.label if found else key
 
 
-async def filter_options(session: AsyncSession, region_id: int) -> Options:
+async def filter_options(session: Db, region_id: int) -> Options:
     """The region's choices for every filter (one statement, then kept CACHE_SECONDS per worker)."""
     cached = _cached(_options, region_id)
     if cached is not None:
@@ -278,7 +283,7 @@ class SearchPage:
                 "per_page": self.per_page, "pages": self.pages}  # fmt: skip
 
 
-async def search_listings(session: AsyncSession, criteria: queries.Criteria, *, page: int, today: date) -> SearchPage:
+async def search_listings(session: Db, criteria: queries.Criteria, *, page: int, today: date) -> SearchPage:
     """One statement for the page and the total (a window count); a separate count only past the last page."""
     offset = (page - 1) * PER_PAGE
     rows = (await session.execute(queries.search_page(criteria, limit=PER_PAGE, offset=offset))).all()
@@ -476,7 +481,7 @@ class CatalogueSearch:
 
 
 async def search_catalogue(
-    session: AsyncSession, params: Mapping[str, str], *, today: date, fixed: Mapping[str, str] | None = None
+    session: Db, params: Mapping[str, str], *, today: date, fixed: Mapping[str, str] | None = None
 ) -> CatalogueSearch:
     """Resolve the region, check the filters against its choices and run the search (unknown values left out).
     `fixed` overrides parameters (the profile page fixes the profile)."""
@@ -487,6 +492,36 @@ async def search_catalogue(
     filters, criteria, errors = parse_filters(merged, options, region.id)
     result = await search_listings(session, criteria, page=filters.pagina, today=today)
     return CatalogueSearch(region, options, filters, tuple(errors), result)
+
+
+# ---- the hot path: anonymous searches (pages and API) ----------------------------------------------------
+
+SEARCH_KEYS = (*FILTER_KEYS, "regio", "pagina")
+RESULTS: search_cache.TtlCache[CatalogueSearch] = search_cache.TtlCache(max_bytes=8 * 1024 * 1024)
+PAGES: search_cache.TtlCache[tuple[int, str]] = search_cache.TtlCache(max_bytes=16 * 1024 * 1024)  # (status, HTML)
+
+
+def search_key(params: Mapping[str, str], today: date) -> tuple[str, ...]:
+    """What a search depends on: the parameters it reads, as it reads them (first value, stripped), and the day
+    (the freshness of waiting times). Other parameters do not change the result and are left out."""
+    return (today.isoformat(), *(str(params.get(k) or "").strip() for k in SEARCH_KEYS))
+
+
+def _size(found: CatalogueSearch) -> int:
+    return 2_000 + 600 * len(found.result.hits)  # a rough estimate of the objects' memory
+
+
+async def cached_search(
+    engine: AsyncEngine, params: Mapping[str, str], *, today: date, key: tuple[str, ...] | None = None
+) -> CatalogueSearch:
+    """`search_catalogue` through the short-lived cache (search_cache), on an AUTOCOMMIT connection when it
+    has to ask the database: one statement for page and total, no transaction, no ORM session."""
+
+    async def run() -> CatalogueSearch:
+        async with engine.connect() as conn:
+            return await search_catalogue(conn, params, today=today)
+
+    return await RESULTS.get_or_make(key or search_key(params, today), run, _size)
 
 
 @dataclass(frozen=True)
