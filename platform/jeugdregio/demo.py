@@ -15,7 +15,7 @@ from contracts.public import seed_region_register
 from jeugdregio.clock import today, utcnow
 from jeugdregio.db import make_engine, make_sessionmaker
 from jeugdregio.security import hash_password
-from jeugdregio.tables import Municipality, Region
+from jeugdregio.tables import Membership, Municipality, Region
 from jeugdregio.users import add_membership, create_user
 
 DEMO_PASSWORD = "demo-wachtwoord-2026"  # noqa: S105 - printed by `jeugdregio demo`, demo data only
@@ -34,6 +34,7 @@ class DemoContext:
     municipality_ids: dict[str, int]
     profile_ids: dict[int, int]
     team_user_id: int = 0
+    referrer_user_id: int = 0
     rng: random.Random = field(default_factory=lambda: random.Random(2026))
     password_hash: str = ""
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role label, email, where)
@@ -92,7 +93,26 @@ async def seed_demo(session: AsyncSession, *, seed: int = 2026) -> DemoContext:
                                   role="applicant", where="/mijn-aanmelding", application_id=application_id)  # fmt: skip
         await link_applicant(session, application_id, user_id)
     await seed_offerings_demo(session, region_id=region.id, rng=ctx.rng, today=today(now))
+    await _seed_money(session, ctx, first_day=date(now.year - 1, 1, 1), day=today(now))
     return ctx
+
+
+async def _seed_money(session: AsyncSession, ctx: DemoContext, *, first_day: date, day: date) -> None:
+    """Family plans and about 2,000 arrangements over two years (contracts), then what invoicing made of them."""
+    from contracts.demo_arrangements import seed_arrangements_demo
+
+    referrer_membership_id = (
+        await session.execute(
+            select(Membership.id).where(
+                Membership.user_id == ctx.referrer_user_id, Membership.region_id == ctx.region_id
+            )
+        )
+    ).scalar_one()
+    await seed_arrangements_demo(
+        session, region_id=ctx.region_id, referrer_membership_id=referrer_membership_id,
+        referrer_user_id=ctx.referrer_user_id, municipality_ids=list(ctx.municipality_ids.values()), rng=ctx.rng,
+        day=day, first_day=first_day,
+    )  # fmt: skip
 
 
 async def demo_user(session: AsyncSession, ctx: DemoContext, *, email: str, name: str, role: str, where: str,
@@ -117,8 +137,8 @@ async def _seed_people(session: AsyncSession, ctx: DemoContext) -> None:
                     where="/team")  # fmt: skip
     await demo_user(session, ctx, email="gemeente@roosendaal.example", name="Gijs Gemeente", role="municipality",
                     where="/register", municipality_id=ctx.municipality_ids["1674"])  # fmt: skip
-    await demo_user(session, ctx, email="verwijzer@wbw.example", name="Vera Verwijzer", role="referrer",
-                    where="/register")  # fmt: skip
+    ctx.referrer_user_id = await demo_user(session, ctx, email="verwijzer@wbw.example", name="Vera Verwijzer",
+                                           role="referrer", where="/verwijzer")  # fmt: skip
 
 
 def print_logins(host: str, port: int, logins: list[tuple[str, str, str]] | None = None) -> None:
