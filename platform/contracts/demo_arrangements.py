@@ -158,6 +158,7 @@ async def seed_arrangements_demo(
         for link in range(chain):
             t = rng.choice(types[profile_id])
             provider_id = rng.choice(providers_by_profile[profile_id])
+            plan_rows[plan_index]["invited_provider_id"] = provider_id  # the provider the family chose
             age = (day - start_from).days
             agreed_on = start_from - timedelta(days=rng.randint(1, 10))
             row: dict[str, Any] = {
