@@ -10,5 +10,6 @@ def all_routes() -> list[Any]:
     from contracts.routes import ROUTES as contracts_routes
     from invoicing.routes import ROUTES as invoicing_routes
     from jeugdregio.pages import ROUTES as base_routes
+    from quality.routes import ROUTES as quality_routes
 
-    return [*base_routes, *contracts_routes, *catalogue_routes, *invoicing_routes]
+    return [*base_routes, *contracts_routes, *catalogue_routes, *invoicing_routes, *quality_routes]

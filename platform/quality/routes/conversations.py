@@ -1,0 +1,7 @@
+"""Contract conversations: schedules, packs, notes and actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []
