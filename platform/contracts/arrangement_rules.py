@@ -60,8 +60,54 @@ RESIDENCE_BASES: dict[str, str] = {
 }
 
 
+ARRANGEMENT_STATUS_LABELS: dict[str, str] = {
+    "proposed": "Voorgesteld",
+    "agreed": "Akkoord",
+    "started": "Gestart",
+    "ended": "Beëindigd",
+    "confirmed": "Afgesloten",
+    "disputed": "Betwist",
+    "cancelled": "Geannuleerd",
+    "rejected": "Afgewezen",
+}
+# how early a start may be reported against the agreement date (crisis care may begin a little before the
+# paperwork is agreed), and how far ahead of today at most
+START_BEFORE_AGREED_DAYS = 31
+START_AHEAD_DAYS = 365
+
+
 def arrangement_next(current: str, action: str) -> str:
+    if (current, action) not in ARRANGEMENT_TRANSITIONS:
+        from jeugdregio.errors import InvalidTransition
+
+        raise InvalidTransition(
+            f"'{ARRANGEMENT_ACTION_LABELS.get(action, action)}' kan niet bij status "
+            f"'{ARRANGEMENT_STATUS_LABELS.get(current, current)}'."
+        )
     return next_status(ARRANGEMENT_TRANSITIONS, current, action, ARRANGEMENT_ACTION_LABELS)
+
+
+def start_date_problem(start: date, agreed_on: date, today: date) -> str | None:
+    """A reported start date must lie between the agreement date minus a month and a year from today."""
+    from datetime import timedelta
+
+    if start < agreed_on - timedelta(days=START_BEFORE_AGREED_DAYS):
+        return f"De startdatum ligt meer dan {START_BEFORE_AGREED_DAYS} dagen vóór de akkoorddatum."
+    if start > today + timedelta(days=START_AHEAD_DAYS):
+        return "De startdatum ligt meer dan een jaar in de toekomst."
+    return None
+
+
+def mask_bsn(bsn: str) -> str:
+    """******123: enough to recognise, never enough to identify."""
+    return "******" + bsn[-3:] if len(bsn) >= 3 else "*********"
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+YOUTH_MAX_AGE = 23  # youth care (with extension) ends at 23
 
 
 def agreed_status(referrer: bool, family: bool, provider: bool) -> str:

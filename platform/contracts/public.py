@@ -92,3 +92,55 @@ async def team_overview(session: AsyncSession, region_id: int, *, today: date) -
         evidence={"expired": int(evidence[0]), "missing": int(evidence[1]), "expiring": int(evidence[2])},
         contracts_ending=int(ending),
     )
+
+
+# ---- arrangements, for invoicing and quality ---------------------------------------------------------------
+# ARRANGEMENTS is a READ-ONLY handle on contracts_arrangement for set-based reads (settlement, budgets,
+# indicators). Other domains never write it: every state change goes through the functions below, which lock
+# the row, check the transition table and write the audit event. It holds no identity: youth_pseudonym only.
+
+from contracts.services.arrangements import (  # noqa: E402
+    ARRANGEMENTS,
+    ArrangementFacts,
+    goals_of,
+    mark_ended,
+    mark_ended_many,
+    mark_started,
+    mark_started_many,
+)
+from contracts.services.arrangements import facts_of as _facts_of  # noqa: E402
+from contracts.services.arrangements import load_arrangement as _load_arrangement  # noqa: E402
+
+__all__ = [
+    "ARRANGEMENTS",
+    "ArrangementFacts",
+    "TeamOverview",
+    "arrangement_facts",
+    "goals_of",
+    "link_applicant",
+    "mark_ended",
+    "mark_ended_many",
+    "mark_started",
+    "mark_started_many",
+    "provider_id_by_agb",
+    "seed_region_register",
+    "team_overview",
+]
+
+
+async def arrangement_facts(
+    session: AsyncSession,
+    *,
+    region_id: int,
+    arrangement_id: int | None = None,
+    reference: str | None = None,
+    provider_id: int | None = None,
+    lock: bool = False,
+) -> ArrangementFacts:
+    """One arrangement by id or reference; NotFound when it is not in the region or (provider_id given) not
+    that provider's. `lock`: SELECT … FOR UPDATE (hold it until the end of the caller's transaction)."""
+    row = await _load_arrangement(
+        session, region_id=region_id, arrangement_id=arrangement_id, reference=reference,
+        provider_id=provider_id, lock=lock,
+    )  # fmt: skip
+    return _facts_of(row)
