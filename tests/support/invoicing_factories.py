@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -140,9 +140,14 @@ async def add_arrangement(
     max_months: int | None = None,
     assigned_units: int | None = None,
     reference: str | None = None,
+    confirmed_at: datetime | None = None,
 ) -> int:
     """One arrangement in any state, inserted directly (tests only; the lifecycle belongs to contracts).
-    Defaults: max_months=12 for monthly, assigned_units=100 for pxq; returns the id."""
+    Defaults: max_months=12 for monthly, assigned_units=100 for pxq; a confirmed one is confirmed a week after its
+    end date (or now) unless `confirmed_at` is given; returns the id."""
+    if status == "confirmed" and confirmed_at is None:
+        confirmed_at = datetime.combine(end_date, datetime.min.time(), UTC) + timedelta(days=7) if end_date else None
+        confirmed_at = confirmed_at or datetime.now(UTC)
     if model == "monthly" and max_months is None:
         max_months = 12
     if model == "pxq" and assigned_units is None:
@@ -157,7 +162,7 @@ async def add_arrangement(
         status=status, planned_start=planned_start, subcontractors=[], assigned_units=assigned_units,
         agreed_on=agreed_on, tariff_cents=tariff_cents, start_date=start_date, end_date=end_date,
         end_reason=end_reason, result=result, created_at=now, updated_at=now,
-        confirmed_at=now if status == "confirmed" else None,
+        confirmed_at=confirmed_at, ended_reported_at=now if end_date else None,
     )  # fmt: skip
     return int((await s.execute(insert(Arrangement).values(**values).returning(Arrangement.id))).scalar_one())
 
@@ -201,3 +206,30 @@ async def add_population(s: AsyncSession, world: InvoicingWorld, *, year: int, c
     await s.flush()
     assert pb.id is not None
     return pb.id
+
+
+async def add_declaration(
+    s: AsyncSession,
+    world: InvoicingWorld,
+    arrangement_id: int,
+    *,
+    kind: str,
+    period: date,
+    amount_cents: int,
+    units: int | None = None,
+    status: str = "accepted",
+    provider_id: int | None = None,
+    municipality_id: int | None = None,
+    channel: str = "api",
+) -> int:
+    """One accepted declaration inserted directly (tests of settlement and specifications; the declaration
+    services do their own checks)."""
+    from invoicing.models import Declaration
+
+    now = datetime.now(UTC)
+    values = dict(region_id=world.region.id, provider_id=provider_id or world.provider_id,
+                  arrangement_id=arrangement_id,
+                  municipality_id=municipality_id or world.municipality_ids[0], kind=kind, period=period, units=units,
+                  amount_cents=amount_cents, status=status, status_reason="", channel=channel, external_ref="",
+                  received_at=now, checked_at=now)  # fmt: skip
+    return int((await s.execute(insert(Declaration).values(**values).returning(Declaration.id))).scalar_one())
