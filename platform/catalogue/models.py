@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.types import String
 from sqlmodel import Field, SQLModel
@@ -244,3 +244,39 @@ class WaitingTime(SQLModel, table=True):
     confirmed_on: date
     updated_at: datetime = ts()
 
+
+
+class QualityFigure(SQLModel, table=True):
+    """Published quality figures of a provider (all profiles when `profile_id` is NULL, else one profile), as
+    the quality monitor's monthly batch computed them through its publication rules: counts already rounded,
+    suppressed cells NULL, a mean score only from enough ratings. Replaced as a whole set per region
+    (`catalogue.public.publish_quality_figures`); the catalogue only shows them."""
+
+    __tablename__ = "catalogue_quality_figure"
+    __table_args__ = (
+        Index(
+            "uq_catalogue_quality_figure_provider", "region_id", "provider_id", unique=True,
+            postgresql_where=text("profile_id IS NULL"),
+        ),  # fmt: skip
+        Index(
+            "uq_catalogue_quality_figure_profile", "region_id", "provider_id", "profile_id", unique=True,
+            postgresql_where=text("profile_id IS NOT NULL"),
+        ),  # fmt: skip
+        CheckConstraint("n_ended IS NULL OR n_ended >= 0", name="n_ended_not_negative"),
+        CheckConstraint("n_ratings IS NULL OR n_ratings >= 0", name="n_ratings_not_negative"),
+        CheckConstraint("share_achieved_pct IS NULL OR share_achieved_pct BETWEEN 0 AND 100", name="share_range"),
+        CheckConstraint("rating_mean_x10 IS NULL OR rating_mean_x10 BETWEEN 10 AND 100", name="rating_range"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="jeugdregio_region.id")
+    provider_id: int = Field(foreign_key="contracts_provider.id")
+    profile_id: int | None = Field(default=None, foreign_key="catalogue_care_profile.id")
+    period_start: date
+    period_end: date
+    period_label: str = Field(max_length=100)  # e.g. "december 2025 t/m november 2026"
+    n_ended: int | None = None  # ended arrangements, rounded; NULL = suppressed (too few)
+    share_achieved_pct: int | None = None  # % of ended arrangements with all goals achieved; NULL = suppressed
+    n_ratings: int | None = None  # ratings, rounded; NULL = suppressed
+    rating_mean_x10: int | None = None  # mean usefulness × 10 (78 = 7,8); NULL below the minimum number of ratings
+    definition: str = ""
+    published_at: datetime = ts()
