@@ -257,11 +257,11 @@ class QualityFigure(SQLModel, table=True):
         Index(
             "uq_catalogue_quality_figure_provider", "region_id", "provider_id", unique=True,
             postgresql_where=text("profile_id IS NULL"),
-        ),  # fmt: skip
+        ),
         Index(
             "uq_catalogue_quality_figure_profile", "region_id", "provider_id", "profile_id", unique=True,
             postgresql_where=text("profile_id IS NOT NULL"),
-        ),  # fmt: skip
+        ),
         CheckConstraint("n_ended IS NULL OR n_ended >= 0", name="n_ended_not_negative"),
         CheckConstraint("n_ratings IS NULL OR n_ratings >= 0", name="n_ratings_not_negative"),
         CheckConstraint("share_achieved_pct IS NULL OR share_achieved_pct BETWEEN 0 AND 100", name="share_range"),

@@ -4,20 +4,18 @@ Private to quality; other domains use quality.public."""
 
 from __future__ import annotations
 
-
 # --- engineer E: rating invitations, ratings and their region settings ---------------------------------------
 # (imports kept in this section so the other quality tables can be added independently)
+from datetime import datetime as _datetime
 
-from datetime import datetime as _datetime  # noqa: E402
+from sqlalchemy import CheckConstraint as _Check
+from sqlalchemy import Index as _Index
+from sqlalchemy import UniqueConstraint as _Unique
+from sqlalchemy import text as _text
+from sqlmodel import Field as _Field
+from sqlmodel import SQLModel as _SQLModel
 
-from sqlalchemy import CheckConstraint as _Check  # noqa: E402
-from sqlalchemy import Index as _Index  # noqa: E402
-from sqlalchemy import UniqueConstraint as _Unique  # noqa: E402
-from sqlalchemy import text as _text  # noqa: E402
-from sqlmodel import Field as _Field  # noqa: E402
-from sqlmodel import SQLModel as _SQLModel  # noqa: E402
-
-from jeugdregio.tables import ts as _ts  # noqa: E402
+from jeugdregio.tables import ts as _ts
 
 INFORMANTS = ("parent", "youth")
 HELP_AGAIN = ("01", "02", "03", "04")  # national outcome set: same/heavier, lighter, not now maybe later, no
@@ -84,7 +82,7 @@ class Rating(_SQLModel, table=True):
         _Index(
             "ix_quality_rating_pending", "region_id", "submitted_at",
             postgresql_where=_text("comment_status = 'pending'"),
-        ),  # fmt: skip
+        ),
     )
     id: int | None = _Field(default=None, primary_key=True)
     region_id: int = _Field(foreign_key="jeugdregio_region.id")
