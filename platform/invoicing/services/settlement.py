@@ -218,14 +218,19 @@ async def run_settlement(
     """Settle one month of one region (see the module docstring). `period` may be any day of the month.
     Commits per step (the one service that does: a run must survive a kill with its progress)."""
     period = month_start(period)
-    async with maker() as lock_session:
-        if use_lock:
-            await lock_session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-                                       {"k": lock_key(region_id, period)})  # fmt: skip
+    if not use_lock:
+        return await _run_locked(maker, region_id=region_id, period=period, actor=actor, now=now, hook=hook)
+    key = {"k": lock_key(region_id, period)}
+    engine = maker.kw["bind"]
+    # a session-level lock on an AUTOCOMMIT connection of its own (never idle in a transaction): held for the
+    # whole run and released by the unlock below, or by the server when the process dies
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("SELECT pg_advisory_lock(hashtext(:k))"), key)
         try:
             return await _run_locked(maker, region_id=region_id, period=period, actor=actor, now=now, hook=hook)
         finally:
-            await lock_session.rollback()  # releases the lock
+            await conn.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), key)
 
 
 async def _run_locked(
