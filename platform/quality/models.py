@@ -4,97 +4,88 @@ Private to quality; other domains use quality.public."""
 
 from __future__ import annotations
 
-# --- engineer E: rating invitations, ratings and their region settings ---------------------------------------
-# (imports kept in this section so the other quality tables can be added independently)
-from datetime import datetime as _datetime
 
-from sqlalchemy import CheckConstraint as _Check
-from sqlalchemy import Index as _Index
-from sqlalchemy import UniqueConstraint as _Unique
-from sqlalchemy import text as _text
-from sqlmodel import Field as _Field
-from sqlmodel import SQLModel as _SQLModel
+# --- engineer F: contract conversations (schedule, notes, agreed actions) and their region settings ----------
 
-from jeugdregio.tables import ts as _ts
+from datetime import date as _date  # noqa: E402
+from datetime import datetime as _dt  # noqa: E402
 
-INFORMANTS = ("parent", "youth")
-HELP_AGAIN = ("01", "02", "03", "04")  # national outcome set: same/heavier, lighter, not now maybe later, no
-COMMENT_STATUSES = ("none", "pending", "approved", "rejected")
+import sqlalchemy as _sa  # noqa: E402
+import sqlmodel as _sqlmodel  # noqa: E402
+
+from jeugdregio.tables import ts as _timestamp  # noqa: E402
+
+CONVERSATION_FREQUENCIES = ("quarter", "half_year", "year")
+CONVERSATION_STATUSES = ("planned", "held", "cancelled")
+ACTION_OWNERS = ("team", "provider")
+ACTION_STATUSES = ("open", "done", "dropped")
 
 
-class RatingSettings(_SQLModel, table=True):
-    """A region's choices for rating invitations (defaults apply while a region has no row)."""
+class ConversationSettings(_sqlmodel.SQLModel, table=True):
+    """How often a region holds contract conversations (defaults apply while a region has no row): quarterly with
+    high-complex providers, yearly with the others (DOMAIN.md §5)."""
 
-    __tablename__ = "quality_rating_settings"
+    __tablename__ = "quality_conversation_settings"
     __table_args__ = (
-        _Unique("region_id"),
-        _Check("link_valid_days BETWEEN 1 AND 365", name="link_valid_days_range"),
-        _Check("youth_min_age BETWEEN 0 AND 18", name="youth_min_age_range"),
+        _sa.UniqueConstraint("region_id"),
+        _sa.CheckConstraint("high_complex_frequency IN ('quarter','half_year','year')", name="high_frequency_known"),
+        _sa.CheckConstraint("other_frequency IN ('quarter','half_year','year')", name="other_frequency_known"),
+        _sa.CheckConstraint("plan_days_after_period BETWEEN 0 AND 90", name="plan_days_range"),
+        _sa.CheckConstraint("early_closure_weeks BETWEEN 1 AND 52", name="early_closure_weeks_range"),
     )
-    id: int | None = _Field(default=None, primary_key=True)
-    region_id: int = _Field(foreign_key="jeugdregio_region.id")
-    link_valid_days: int = 30
-    youth_min_age: int = 12  # youths of this age at confirmation get their own invitation
+    id: int | None = _sqlmodel.Field(default=None, primary_key=True)
+    region_id: int = _sqlmodel.Field(foreign_key="jeugdregio_region.id")
+    high_complex_frequency: str = _sqlmodel.Field(default="quarter", max_length=10)
+    other_frequency: str = _sqlmodel.Field(default="year", max_length=10)
+    plan_days_after_period: int = 21  # the conversation is planned this many days after its period ends
+    early_closure_weeks: int = 8  # "ended within N weeks of the start without the goals achieved"
 
 
-class RatingInvitation(_SQLModel, table=True):
-    """One informant's invitation to rate one confirmed arrangement. The link's token is never stored: only its
-    SHA-256 (`token_hash`), set each time a letter is printed or a mail is sent (the previous link stops
-    working). `used_at` is set, atomically, by the one submit that wins."""
+class ContractConversation(_sqlmodel.SQLModel, table=True):
+    """One contract conversation (contractgesprek) with one provider about one period's figures."""
 
-    __tablename__ = "quality_rating_invitation"
+    __tablename__ = "quality_contract_conversation"
     __table_args__ = (
-        _Unique("region_id", "arrangement_id", "informant"),
-        _Unique("region_id", "token_hash"),
-        _Check("informant IN ('parent','youth')", name="informant_known"),
-        _Check("channel IS NULL OR channel IN ('email','letter')", name="channel_known"),
-        _Index("ix_quality_rating_invitation_token", "token_hash"),
-        _Index("ix_quality_rating_invitation_provider", "region_id", "provider_id"),
+        _sa.UniqueConstraint("region_id", "provider_id", "period_label"),
+        _sa.CheckConstraint("status IN ('planned','held','cancelled')", name="status_known"),
+        _sa.CheckConstraint("frequency IN ('quarter','half_year','year')", name="frequency_known"),
+        _sa.CheckConstraint("period_end >= period_start", name="period_ordered"),
+        _sa.Index("ix_quality_contract_conversation_planned", "region_id", "planned_on"),
     )
-    id: int | None = _Field(default=None, primary_key=True)
-    region_id: int = _Field(foreign_key="jeugdregio_region.id")
-    arrangement_id: int = _Field(foreign_key="contracts_arrangement.id")
-    provider_id: int = _Field(foreign_key="contracts_provider.id")
-    profile_id: int = _Field(foreign_key="catalogue_care_profile.id")
-    informant: str = _Field(max_length=10)
-    token_hash: str | None = _Field(default=None, max_length=64)
-    channel: str | None = _Field(default=None, max_length=10)  # how the current link went out
-    issued_at: _datetime | None = _ts(default=None)
-    issued_by: int | None = _Field(default=None, foreign_key="jeugdregio_user.id")
-    expires_at: _datetime | None = _ts(default=None)
-    used_at: _datetime | None = _ts(default=None)
-    created_at: _datetime = _ts()
+    id: int | None = _sqlmodel.Field(default=None, primary_key=True)
+    region_id: int = _sqlmodel.Field(foreign_key="jeugdregio_region.id")
+    provider_id: int = _sqlmodel.Field(foreign_key="contracts_provider.id", index=True)
+    frequency: str = _sqlmodel.Field(max_length=10)
+    period_label: str = _sqlmodel.Field(max_length=10)  # 2026-K1, 2026-H1, 2026
+    period_start: _date
+    period_end: _date
+    planned_on: _date
+    status: str = _sqlmodel.Field(default="planned", max_length=10)
+    held_on: _date | None = None
+    notes: str = ""  # the conversation notes (verslag), written by the team
+    cancel_reason: str = ""
+    created_at: _dt = _timestamp()
+    updated_at: _dt = _timestamp()
 
 
-class Rating(_SQLModel, table=True):
-    """A parent's or youth's rating of one arrangement (national outcome set). At most one per informant, so
-    at most two per arrangement; free text is shown only after the team's moderation."""
+class ConversationAction(_sqlmodel.SQLModel, table=True):
+    """An action agreed in a contract conversation; open ones are carried into the provider's next pack."""
 
-    __tablename__ = "quality_rating"
+    __tablename__ = "quality_conversation_action"
     __table_args__ = (
-        _Unique("region_id", "arrangement_id", "informant"),
-        _Unique("region_id", "invitation_id"),
-        _Check("usefulness BETWEEN 1 AND 10", name="usefulness_range"),
-        _Check("help_again IN ('01','02','03','04')", name="help_again_known"),
-        _Check("informant IN ('parent','youth')", name="informant_known"),
-        _Check("comment_status IN ('none','pending','approved','rejected')", name="comment_status_known"),
-        _Index("ix_quality_rating_provider", "region_id", "provider_id", "submitted_at"),
-        _Index(
-            "ix_quality_rating_pending", "region_id", "submitted_at",
-            postgresql_where=_text("comment_status = 'pending'"),
-        ),
+        _sa.CheckConstraint("owner_side IN ('team','provider')", name="owner_side_known"),
+        _sa.CheckConstraint("status IN ('open','done','dropped')", name="status_known"),
+        _sa.Index("ix_quality_conversation_action_provider", "region_id", "provider_id", "status"),
     )
-    id: int | None = _Field(default=None, primary_key=True)
-    region_id: int = _Field(foreign_key="jeugdregio_region.id")
-    invitation_id: int = _Field(foreign_key="quality_rating_invitation.id")
-    arrangement_id: int = _Field(foreign_key="contracts_arrangement.id")
-    provider_id: int = _Field(foreign_key="contracts_provider.id")
-    profile_id: int = _Field(foreign_key="catalogue_care_profile.id")
-    informant: str = _Field(max_length=10)
-    usefulness: int
-    help_again: str = _Field(max_length=2)
-    comment: str = ""
-    comment_status: str = _Field(default="none", max_length=10)
-    moderated_by: int | None = _Field(default=None, foreign_key="jeugdregio_user.id")
-    moderated_at: _datetime | None = _ts(default=None)
-    submitted_at: _datetime = _ts()
+    id: int | None = _sqlmodel.Field(default=None, primary_key=True)
+    region_id: int = _sqlmodel.Field(foreign_key="jeugdregio_region.id")
+    conversation_id: int = _sqlmodel.Field(foreign_key="quality_contract_conversation.id", index=True)
+    provider_id: int = _sqlmodel.Field(foreign_key="contracts_provider.id")  # copied from the conversation
+    description: str
+    owner_side: str = _sqlmodel.Field(max_length=10)
+    owner_name: str = _sqlmodel.Field(max_length=200)
+    due_on: _date
+    status: str = _sqlmodel.Field(default="open", max_length=10)
+    status_note: str = ""
+    created_at: _dt = _timestamp()
+    updated_at: _dt = _timestamp()
