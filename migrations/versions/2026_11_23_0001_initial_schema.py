@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 19:31:09.159945
+Create Date: 2026-11-23 19:30:45.213779
 """
 
 from collections.abc import Sequence
@@ -266,6 +266,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quality_conversation_settings')),
     sa.UniqueConstraint('region_id', name=op.f('uq_quality_conversation_settings_region_id'))
     )
+    op.create_table('quality_rating_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('link_valid_days', sa.Integer(), nullable=False),
+    sa.Column('youth_min_age', sa.Integer(), nullable=False),
+    sa.CheckConstraint('link_valid_days BETWEEN 1 AND 365', name=op.f('ck_quality_rating_settings_link_valid_days_range')),
+    sa.CheckConstraint('youth_min_age BETWEEN 0 AND 18', name=op.f('ck_quality_rating_settings_youth_min_age_range')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_quality_rating_settings_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quality_rating_settings')),
+    sa.UniqueConstraint('region_id', name=op.f('uq_quality_rating_settings_region_id'))
+    )
     op.create_table('catalogue_arrangement_type',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('region_id', sa.Integer(), nullable=False),
@@ -320,6 +331,31 @@ def upgrade() -> None:
     op.create_index(op.f('ix_catalogue_listing_region_id'), 'catalogue_listing', ['region_id'], unique=False)
     op.create_index('ix_catalogue_listing_search', 'catalogue_listing', ['search_vector'], unique=False, postgresql_using='gin')
     op.create_index('ix_catalogue_listing_trigrams', 'catalogue_listing', ['search_trigrams'], unique=False, postgresql_using='gin')
+    op.create_table('catalogue_quality_figure',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('profile_id', sa.Integer(), nullable=True),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('period_label', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('n_ended', sa.Integer(), nullable=True),
+    sa.Column('share_achieved_pct', sa.Integer(), nullable=True),
+    sa.Column('n_ratings', sa.Integer(), nullable=True),
+    sa.Column('rating_mean_x10', sa.Integer(), nullable=True),
+    sa.Column('definition', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('n_ended IS NULL OR n_ended >= 0', name=op.f('ck_catalogue_quality_figure_n_ended_not_negative')),
+    sa.CheckConstraint('n_ratings IS NULL OR n_ratings >= 0', name=op.f('ck_catalogue_quality_figure_n_ratings_not_negative')),
+    sa.CheckConstraint('rating_mean_x10 IS NULL OR rating_mean_x10 BETWEEN 10 AND 100', name=op.f('ck_catalogue_quality_figure_rating_range')),
+    sa.CheckConstraint('share_achieved_pct IS NULL OR share_achieved_pct BETWEEN 0 AND 100', name=op.f('ck_catalogue_quality_figure_share_range')),
+    sa.ForeignKeyConstraint(['profile_id'], ['catalogue_care_profile.id'], name=op.f('fk_catalogue_quality_figure_profile_id_catalogue_care_profile')),
+    sa.ForeignKeyConstraint(['provider_id'], ['contracts_provider.id'], name=op.f('fk_catalogue_quality_figure_provider_id_contracts_provider')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_catalogue_quality_figure_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalogue_quality_figure'))
+    )
+    op.create_index('uq_catalogue_quality_figure_profile', 'catalogue_quality_figure', ['region_id', 'provider_id', 'profile_id'], unique=True, postgresql_where=sa.text('profile_id IS NOT NULL'))
+    op.create_index('uq_catalogue_quality_figure_provider', 'catalogue_quality_figure', ['region_id', 'provider_id'], unique=True, postgresql_where=sa.text('profile_id IS NULL'))
     op.create_table('contracts_application',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('region_id', sa.Integer(), nullable=False),
@@ -997,6 +1033,33 @@ def upgrade() -> None:
     op.create_index('ix_invoicing_declaration_status', 'invoicing_declaration', ['region_id', 'status'], unique=False)
     op.create_index('uq_invoicing_declaration_once', 'invoicing_declaration', ['region_id', 'arrangement_id', 'kind'], unique=True, postgresql_where=sa.text("kind IN ('start','end') AND status <> 'withdrawn'"))
     op.create_index('uq_invoicing_declaration_period', 'invoicing_declaration', ['region_id', 'arrangement_id', 'kind', 'period'], unique=True, postgresql_where=sa.text("kind IN ('month','pxq') AND status <> 'withdrawn'"))
+    op.create_table('quality_rating_invitation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('arrangement_id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('profile_id', sa.Integer(), nullable=False),
+    sa.Column('informant', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('issued_by', sa.Integer(), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("channel IS NULL OR channel IN ('email','letter')", name=op.f('ck_quality_rating_invitation_channel_known')),
+    sa.CheckConstraint("informant IN ('parent','youth')", name=op.f('ck_quality_rating_invitation_informant_known')),
+    sa.ForeignKeyConstraint(['arrangement_id'], ['contracts_arrangement.id'], name=op.f('fk_quality_rating_invitation_arrangement_id_contracts_arrangement')),
+    sa.ForeignKeyConstraint(['issued_by'], ['jeugdregio_user.id'], name=op.f('fk_quality_rating_invitation_issued_by_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['profile_id'], ['catalogue_care_profile.id'], name=op.f('fk_quality_rating_invitation_profile_id_catalogue_care_profile')),
+    sa.ForeignKeyConstraint(['provider_id'], ['contracts_provider.id'], name=op.f('fk_quality_rating_invitation_provider_id_contracts_provider')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_quality_rating_invitation_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quality_rating_invitation')),
+    sa.UniqueConstraint('region_id', 'arrangement_id', 'informant', name=op.f('uq_quality_rating_invitation_region_id_arrangement_id_informant')),
+    sa.UniqueConstraint('region_id', 'token_hash', name=op.f('uq_quality_rating_invitation_region_id_token_hash'))
+    )
+    op.create_index('ix_quality_rating_invitation_provider', 'quality_rating_invitation', ['region_id', 'provider_id'], unique=False)
+    op.create_index('ix_quality_rating_invitation_token', 'quality_rating_invitation', ['token_hash'], unique=False)
     op.create_table('invoicing_ledger_entry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('region_id', sa.Integer(), nullable=False),
@@ -1034,16 +1097,53 @@ def upgrade() -> None:
     op.create_index(op.f('ix_invoicing_ledger_entry_run_id'), 'invoicing_ledger_entry', ['run_id'], unique=False)
     op.create_index('ix_invoicing_ledger_municipality_period', 'invoicing_ledger_entry', ['region_id', 'municipality_id', 'period'], unique=False)
     op.create_index('ix_invoicing_ledger_provider_period', 'invoicing_ledger_entry', ['region_id', 'provider_id', 'period'], unique=False)
+    op.create_table('quality_rating',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('invitation_id', sa.Integer(), nullable=False),
+    sa.Column('arrangement_id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('profile_id', sa.Integer(), nullable=False),
+    sa.Column('informant', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('usefulness', sa.Integer(), nullable=False),
+    sa.Column('help_again', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+    sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('comment_status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('moderated_by', sa.Integer(), nullable=True),
+    sa.Column('moderated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("comment_status IN ('none','pending','approved','rejected')", name=op.f('ck_quality_rating_comment_status_known')),
+    sa.CheckConstraint("help_again IN ('01','02','03','04')", name=op.f('ck_quality_rating_help_again_known')),
+    sa.CheckConstraint("informant IN ('parent','youth')", name=op.f('ck_quality_rating_informant_known')),
+    sa.CheckConstraint('usefulness BETWEEN 1 AND 10', name=op.f('ck_quality_rating_usefulness_range')),
+    sa.ForeignKeyConstraint(['arrangement_id'], ['contracts_arrangement.id'], name=op.f('fk_quality_rating_arrangement_id_contracts_arrangement')),
+    sa.ForeignKeyConstraint(['invitation_id'], ['quality_rating_invitation.id'], name=op.f('fk_quality_rating_invitation_id_quality_rating_invitation')),
+    sa.ForeignKeyConstraint(['moderated_by'], ['jeugdregio_user.id'], name=op.f('fk_quality_rating_moderated_by_jeugdregio_user')),
+    sa.ForeignKeyConstraint(['profile_id'], ['catalogue_care_profile.id'], name=op.f('fk_quality_rating_profile_id_catalogue_care_profile')),
+    sa.ForeignKeyConstraint(['provider_id'], ['contracts_provider.id'], name=op.f('fk_quality_rating_provider_id_contracts_provider')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_quality_rating_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quality_rating')),
+    sa.UniqueConstraint('region_id', 'arrangement_id', 'informant', name=op.f('uq_quality_rating_region_id_arrangement_id_informant')),
+    sa.UniqueConstraint('region_id', 'invitation_id', name=op.f('uq_quality_rating_region_id_invitation_id'))
+    )
+    op.create_index('ix_quality_rating_pending', 'quality_rating', ['region_id', 'submitted_at'], unique=False, postgresql_where=sa.text("comment_status = 'pending'"))
+    op.create_index('ix_quality_rating_provider', 'quality_rating', ['region_id', 'provider_id', 'submitted_at'], unique=False)
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index('ix_quality_rating_provider', table_name='quality_rating')
+    op.drop_index('ix_quality_rating_pending', table_name='quality_rating', postgresql_where=sa.text("comment_status = 'pending'"))
+    op.drop_table('quality_rating')
     op.drop_index('ix_invoicing_ledger_provider_period', table_name='invoicing_ledger_entry')
     op.drop_index('ix_invoicing_ledger_municipality_period', table_name='invoicing_ledger_entry')
     op.drop_index(op.f('ix_invoicing_ledger_entry_run_id'), table_name='invoicing_ledger_entry')
     op.drop_index('ix_invoicing_ledger_arrangement', table_name='invoicing_ledger_entry')
     op.drop_table('invoicing_ledger_entry')
+    op.drop_index('ix_quality_rating_invitation_token', table_name='quality_rating_invitation')
+    op.drop_index('ix_quality_rating_invitation_provider', table_name='quality_rating_invitation')
+    op.drop_table('quality_rating_invitation')
     op.drop_index('uq_invoicing_declaration_period', table_name='invoicing_declaration', postgresql_where=sa.text("kind IN ('month','pxq') AND status <> 'withdrawn'"))
     op.drop_index('uq_invoicing_declaration_once', table_name='invoicing_declaration', postgresql_where=sa.text("kind IN ('start','end') AND status <> 'withdrawn'"))
     op.drop_index('ix_invoicing_declaration_status', table_name='invoicing_declaration')
@@ -1131,6 +1231,9 @@ def downgrade() -> None:
     op.drop_index('ix_contracts_application_region_status', table_name='contracts_application')
     op.drop_index(op.f('ix_contracts_application_applicant_user_id'), table_name='contracts_application')
     op.drop_table('contracts_application')
+    op.drop_index('uq_catalogue_quality_figure_provider', table_name='catalogue_quality_figure', postgresql_where=sa.text('profile_id IS NULL'))
+    op.drop_index('uq_catalogue_quality_figure_profile', table_name='catalogue_quality_figure', postgresql_where=sa.text('profile_id IS NOT NULL'))
+    op.drop_table('catalogue_quality_figure')
     op.drop_index('ix_catalogue_listing_trigrams', table_name='catalogue_listing', postgresql_using='gin')
     op.drop_index('ix_catalogue_listing_search', table_name='catalogue_listing', postgresql_using='gin')
     op.drop_index(op.f('ix_catalogue_listing_region_id'), table_name='catalogue_listing')
@@ -1138,6 +1241,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_catalogue_arrangement_type_region_id'), table_name='catalogue_arrangement_type')
     op.drop_index(op.f('ix_catalogue_arrangement_type_profile_id'), table_name='catalogue_arrangement_type')
     op.drop_table('catalogue_arrangement_type')
+    op.drop_table('quality_rating_settings')
     op.drop_table('quality_conversation_settings')
     op.drop_index('ix_jeugdregio_outbox_pending', table_name='jeugdregio_outbox_message')
     op.drop_index(op.f('ix_jeugdregio_outbox_message_region_id'), table_name='jeugdregio_outbox_message')

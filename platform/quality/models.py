@@ -4,6 +4,101 @@ Private to quality; other domains use quality.public."""
 
 from __future__ import annotations
 
+# --- engineer E: rating invitations, ratings and their region settings ---------------------------------------
+# (imports kept in this section so the other quality tables can be added independently)
+from datetime import datetime as _datetime
+
+from sqlalchemy import CheckConstraint as _Check
+from sqlalchemy import Index as _Index
+from sqlalchemy import UniqueConstraint as _Unique
+from sqlalchemy import text as _text
+from sqlmodel import Field as _Field
+from sqlmodel import SQLModel as _SQLModel
+
+from jeugdregio.tables import ts as _ts
+
+INFORMANTS = ("parent", "youth")
+HELP_AGAIN = ("01", "02", "03", "04")  # national outcome set: same/heavier, lighter, not now maybe later, no
+COMMENT_STATUSES = ("none", "pending", "approved", "rejected")
+
+
+class RatingSettings(_SQLModel, table=True):
+    """A region's choices for rating invitations (defaults apply while a region has no row)."""
+
+    __tablename__ = "quality_rating_settings"
+    __table_args__ = (
+        _Unique("region_id"),
+        _Check("link_valid_days BETWEEN 1 AND 365", name="link_valid_days_range"),
+        _Check("youth_min_age BETWEEN 0 AND 18", name="youth_min_age_range"),
+    )
+    id: int | None = _Field(default=None, primary_key=True)
+    region_id: int = _Field(foreign_key="jeugdregio_region.id")
+    link_valid_days: int = 30
+    youth_min_age: int = 12  # youths of this age at confirmation get their own invitation
+
+
+class RatingInvitation(_SQLModel, table=True):
+    """One informant's invitation to rate one confirmed arrangement. The link's token is never stored: only its
+    SHA-256 (`token_hash`), set each time a letter is printed or a mail is sent (the previous link stops
+    working). `used_at` is set, atomically, by the one submit that wins."""
+
+    __tablename__ = "quality_rating_invitation"
+    __table_args__ = (
+        _Unique("region_id", "arrangement_id", "informant"),
+        _Unique("region_id", "token_hash"),
+        _Check("informant IN ('parent','youth')", name="informant_known"),
+        _Check("channel IS NULL OR channel IN ('email','letter')", name="channel_known"),
+        _Index("ix_quality_rating_invitation_token", "token_hash"),
+        _Index("ix_quality_rating_invitation_provider", "region_id", "provider_id"),
+    )
+    id: int | None = _Field(default=None, primary_key=True)
+    region_id: int = _Field(foreign_key="jeugdregio_region.id")
+    arrangement_id: int = _Field(foreign_key="contracts_arrangement.id")
+    provider_id: int = _Field(foreign_key="contracts_provider.id")
+    profile_id: int = _Field(foreign_key="catalogue_care_profile.id")
+    informant: str = _Field(max_length=10)
+    token_hash: str | None = _Field(default=None, max_length=64)
+    channel: str | None = _Field(default=None, max_length=10)  # how the current link went out
+    issued_at: _datetime | None = _ts(default=None)
+    issued_by: int | None = _Field(default=None, foreign_key="jeugdregio_user.id")
+    expires_at: _datetime | None = _ts(default=None)
+    used_at: _datetime | None = _ts(default=None)
+    created_at: _datetime = _ts()
+
+
+class Rating(_SQLModel, table=True):
+    """A parent's or youth's rating of one arrangement (national outcome set). At most one per informant, so
+    at most two per arrangement; free text is shown only after the team's moderation."""
+
+    __tablename__ = "quality_rating"
+    __table_args__ = (
+        _Unique("region_id", "arrangement_id", "informant"),
+        _Unique("region_id", "invitation_id"),
+        _Check("usefulness BETWEEN 1 AND 10", name="usefulness_range"),
+        _Check("help_again IN ('01','02','03','04')", name="help_again_known"),
+        _Check("informant IN ('parent','youth')", name="informant_known"),
+        _Check("comment_status IN ('none','pending','approved','rejected')", name="comment_status_known"),
+        _Index("ix_quality_rating_provider", "region_id", "provider_id", "submitted_at"),
+        _Index(
+            "ix_quality_rating_pending", "region_id", "submitted_at",
+            postgresql_where=_text("comment_status = 'pending'"),
+        ),
+    )
+    id: int | None = _Field(default=None, primary_key=True)
+    region_id: int = _Field(foreign_key="jeugdregio_region.id")
+    invitation_id: int = _Field(foreign_key="quality_rating_invitation.id")
+    arrangement_id: int = _Field(foreign_key="contracts_arrangement.id")
+    provider_id: int = _Field(foreign_key="contracts_provider.id")
+    profile_id: int = _Field(foreign_key="catalogue_care_profile.id")
+    informant: str = _Field(max_length=10)
+    usefulness: int
+    help_again: str = _Field(max_length=2)
+    comment: str = ""
+    comment_status: str = _Field(default="none", max_length=10)
+    moderated_by: int | None = _Field(default=None, foreign_key="jeugdregio_user.id")
+    moderated_at: _datetime | None = _ts(default=None)
+    submitted_at: _datetime = _ts()
+
 
 # --- engineer F: contract conversations (schedule, notes, agreed actions) and their region settings ----------
 
