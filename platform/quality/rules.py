@@ -26,7 +26,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from quality.public import MIN_RATINGS_FOR_SCORE, ROUND_TO, SUPPRESS_BELOW
+SUPPRESS_BELOW = 8  # counts 0–7 are suppressed (CBS practice); re-exported by quality.public
+ROUND_TO = 5
+MIN_RATINGS_FOR_SCORE = 10  # the default; a region may set a higher number (QualitySettings)
 
 TOTAL = "Totaal"  # the key of a row/column total
 Key = tuple[str, str]  # (row, column); (row, TOTAL) is a row total, (TOTAL, column) a column total
