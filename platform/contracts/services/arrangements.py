@@ -473,8 +473,9 @@ async def reject_arrangement(
     actor: Actor, now: datetime,
 ) -> Arrangement:  # fmt: skip
     a = await _referrer_arrangement(session, region_id, referrer_membership_id, arrangement_id, lock=True)
-    a.status = arrangement_next(a.status, "reject")
+    new_status = arrangement_next(a.status, "reject")
     a.cancel_reason, a.updated_at = _reason(reason), now
+    a.status = new_status
     await session.flush()
     await audit.record(session, actor, object_type="arrangement", object_id=a.id, action="reject", now=now,
                        summary={"referentie": a.reference})  # fmt: skip
@@ -493,8 +494,9 @@ async def cancel_arrangement(
                                    provider_id=provider_id, lock=True)  # fmt: skip
     else:
         raise NotFound()
-    a.status = arrangement_next(a.status, "cancel")
+    new_status = arrangement_next(a.status, "cancel")
     a.cancel_reason, a.updated_at = _reason(reason), now
+    a.status = new_status
     await session.flush()
     await audit.record(session, actor, object_type="arrangement", object_id=a.id, action="cancel", now=now,
                        summary={"referentie": a.reference})  # fmt: skip
@@ -523,8 +525,9 @@ async def dispute_result(
     actor: Actor, now: datetime,
 ) -> Arrangement:  # fmt: skip
     a = await _referrer_arrangement(session, region_id, referrer_membership_id, arrangement_id, lock=True)
-    a.status = arrangement_next(a.status, "dispute")
+    new_status = arrangement_next(a.status, "dispute")
     a.dispute_reason, a.updated_at = _reason(reason), now
+    a.status = new_status
     await session.flush()
     await audit.record(session, actor, object_type="arrangement", object_id=a.id, action="dispute", now=now,
                        summary={"referentie": a.reference, "resultaat": a.result})  # fmt: skip
@@ -565,12 +568,12 @@ async def mark_started(
     date is more than START_BEFORE_AGREED_DAYS before the agreement date or more than a year ahead."""
     a = await load_arrangement(session, region_id=region_id, arrangement_id=arrangement_id,
                                provider_id=provider_id, lock=True)  # fmt: skip
-    a.status = arrangement_next(a.status, "start")
+    new_status = arrangement_next(a.status, "start")
     assert a.agreed_on is not None
     problem = start_date_problem(start_date, a.agreed_on, today(now))
     if problem:
         raise ValidationFailed.single("startdatum", problem)
-    a.start_date, a.updated_at = start_date, now
+    a.status, a.start_date, a.updated_at = new_status, start_date, now
     await session.flush()
     await audit.record(session, actor, object_type="arrangement", object_id=a.id, action="start", now=now,
                        summary={"referentie": a.reference, "startdatum": start_date.isoformat()})  # fmt: skip
@@ -611,7 +614,7 @@ async def mark_ended(
     plan (position → achieved | partly | not); the overall result follows from the outcomes."""
     a = await load_arrangement(session, region_id=region_id, arrangement_id=arrangement_id,
                                provider_id=provider_id, lock=True)  # fmt: skip
-    a.status = arrangement_next(a.status, "end")
+    new_status = arrangement_next(a.status, "end")
     assert a.id is not None and a.start_date is not None
     positions = (await _goal_positions(session, region_id, [a.id])).get(a.id, [])
     errors = ErrorCollector()
@@ -620,7 +623,7 @@ async def mark_ended(
     if end_date < a.start_date:
         errors.add("einddatum", "De einddatum ligt vóór de startdatum.")
     errors.raise_if_any()
-    a.end_date, a.end_reason, a.ended_reported_at, a.updated_at = end_date, end_reason, now, now
+    a.status, a.end_date, a.end_reason, a.ended_reported_at, a.updated_at = new_status, end_date, end_reason, now, now
     a.result = overall_result([outcomes[p] for p in positions])
     await session.flush()
     await _write_goal_results(session, region_id, [(a.id, outcomes)])
