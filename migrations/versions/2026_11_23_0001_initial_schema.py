@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 19:30:45.213779
+Create Date: 2026-11-23 19:32:23.920106
 """
 
 from collections.abc import Sequence
@@ -265,6 +265,30 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_quality_conversation_settings_region_id_jeugdregio_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quality_conversation_settings')),
     sa.UniqueConstraint('region_id', name=op.f('uq_quality_conversation_settings_region_id'))
+    )
+    op.create_table('quality_indicator_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('min_ratings_for_score', sa.Integer(), nullable=False),
+    sa.Column('reentry_months', sa.Integer(), nullable=False),
+    sa.Column('index_base_period', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=True),
+    sa.CheckConstraint("index_base_period IS NULL OR index_base_period ~ '^[0-9]{4}-H[12]$'", name=op.f('ck_quality_indicator_settings_base_period_format')),
+    sa.CheckConstraint('min_ratings_for_score BETWEEN 10 AND 1000', name=op.f('ck_quality_indicator_settings_min_ratings_range')),
+    sa.CheckConstraint('reentry_months BETWEEN 1 AND 60', name=op.f('ck_quality_indicator_settings_reentry_months_range')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_quality_indicator_settings_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quality_indicator_settings')),
+    sa.UniqueConstraint('region_id', name=op.f('uq_quality_indicator_settings_region_id'))
+    )
+    op.create_table('quality_publication_history',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('figure_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('history', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('publications', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_quality_publication_history_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quality_publication_history')),
+    sa.UniqueConstraint('region_id', 'figure_key', name=op.f('uq_quality_publication_history_region_id_figure_key'))
     )
     op.create_table('quality_rating_settings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -551,6 +575,17 @@ def upgrade() -> None:
     )
     op.create_index('ix_quality_contract_conversation_planned', 'quality_contract_conversation', ['region_id', 'planned_on'], unique=False)
     op.create_index(op.f('ix_quality_contract_conversation_provider_id'), 'quality_contract_conversation', ['provider_id'], unique=False)
+    op.create_table('quality_profile_norm',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('profile_id', sa.Integer(), nullable=False),
+    sa.Column('norm_days', sa.Integer(), nullable=False),
+    sa.CheckConstraint('norm_days BETWEEN 1 AND 3650', name=op.f('ck_quality_profile_norm_norm_range')),
+    sa.ForeignKeyConstraint(['profile_id'], ['catalogue_care_profile.id'], name=op.f('fk_quality_profile_norm_profile_id_catalogue_care_profile')),
+    sa.ForeignKeyConstraint(['region_id'], ['jeugdregio_region.id'], name=op.f('fk_quality_profile_norm_region_id_jeugdregio_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quality_profile_norm')),
+    sa.UniqueConstraint('region_id', 'profile_id', name=op.f('uq_quality_profile_norm_region_id_profile_id'))
+    )
     op.create_table('catalogue_listing_location',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('region_id', sa.Integer(), nullable=False),
@@ -1212,6 +1247,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_catalogue_listing_location_municipality_id'), table_name='catalogue_listing_location')
     op.drop_index(op.f('ix_catalogue_listing_location_listing_id'), table_name='catalogue_listing_location')
     op.drop_table('catalogue_listing_location')
+    op.drop_table('quality_profile_norm')
     op.drop_index(op.f('ix_quality_contract_conversation_provider_id'), table_name='quality_contract_conversation')
     op.drop_index('ix_quality_contract_conversation_planned', table_name='quality_contract_conversation')
     op.drop_table('quality_contract_conversation')
@@ -1242,6 +1278,8 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_catalogue_arrangement_type_profile_id'), table_name='catalogue_arrangement_type')
     op.drop_table('catalogue_arrangement_type')
     op.drop_table('quality_rating_settings')
+    op.drop_table('quality_publication_history')
+    op.drop_table('quality_indicator_settings')
     op.drop_table('quality_conversation_settings')
     op.drop_index('ix_jeugdregio_outbox_pending', table_name='jeugdregio_outbox_message')
     op.drop_index(op.f('ix_jeugdregio_outbox_message_region_id'), table_name='jeugdregio_outbox_message')

@@ -184,3 +184,55 @@ class ConversationAction(_sqlmodel.SQLModel, table=True):
     status_note: str = ""
     created_at: _dt = _timestamp()
     updated_at: _dt = _timestamp()
+
+
+# --- engineer D: indicator settings, duration norms per profile, publication history --------------------------
+
+from sqlalchemy import Column as _Column  # noqa: E402
+from sqlalchemy.dialects.postgresql import JSONB as _JSONB  # noqa: E402
+
+DEFAULT_NORM_DAYS = {"low": 182, "high": 365}  # a profile's duration norm while the region set none (26 / 52 weeks)
+
+
+class IndicatorSettings(_SQLModel, table=True):
+    """A region's choices for indicators and publication (defaults apply while a region has no row). The weeks
+    for "early closure right after the first payment" are ConversationSettings.early_closure_weeks."""
+
+    __tablename__ = "quality_indicator_settings"
+    __table_args__ = (
+        _Unique("region_id"),
+        _Check("min_ratings_for_score BETWEEN 10 AND 1000", name="min_ratings_range"),
+        _Check("reentry_months BETWEEN 1 AND 60", name="reentry_months_range"),
+        _Check("index_base_period IS NULL OR index_base_period ~ '^[0-9]{4}-H[12]$'", name="base_period_format"),
+    )
+    id: int | None = _Field(default=None, primary_key=True)
+    region_id: int = _Field(foreign_key="jeugdregio_region.id")
+    min_ratings_for_score: int = 10  # provider scores only from at least this many ratings
+    reentry_months: int = 12  # a new arrangement within this many months after an end is a re-entry
+    index_base_period: str | None = _Field(default=None, max_length=7)  # 2025-H1; None: the first half year
+
+
+class ProfileNorm(_SQLModel, table=True):
+    """The expected duration of an arrangement in a care profile (days, start to end). Without a row:
+    DEFAULT_NORM_DAYS by the profile's complexity."""
+
+    __tablename__ = "quality_profile_norm"
+    __table_args__ = (_Unique("region_id", "profile_id"), _Check("norm_days BETWEEN 1 AND 3650", name="norm_range"))
+    id: int | None = _Field(default=None, primary_key=True)
+    region_id: int = _Field(foreign_key="jeugdregio_region.id")
+    profile_id: int = _Field(foreign_key="catalogue_care_profile.id")
+    norm_days: int
+
+
+class PublicationHistory(_SQLModel, table=True):
+    """Every value ever published per cell of one published figure (e.g. 'dashboard:municipality:12:flows:2026-H1'),
+    so the next publication of that figure never differs from an earlier one by 1–7 (quality.rules)."""
+
+    __tablename__ = "quality_publication_history"
+    __table_args__ = (_Unique("region_id", "figure_key"),)
+    id: int | None = _Field(default=None, primary_key=True)
+    region_id: int = _Field(foreign_key="jeugdregio_region.id")
+    figure_key: str = _Field(max_length=200)
+    history: dict[str, list[int]] = _Field(default_factory=dict, sa_column=_Column(_JSONB, nullable=False))
+    publications: int = 0  # how many times the figure was published
+    updated_at: _datetime = _ts()
