@@ -12,17 +12,29 @@ from catalogue.models import CareProfile
 from catalogue.services.catalogue_setup import seed_catalogue
 from catalogue.services.listings import sync_listing
 from catalogue.services.offerings_demo import seed_offerings_demo
+from catalogue.services.quality_figures import (
+    PublishedFigure,
+    figures_of_provider,
+    listing_names,
+    overall_figures,
+    publish_quality_figures,
+)
 from catalogue.services.tariffs import TariffView, TypeRow, arrangement_types, tariff_on
 
 __all__ = [
     "DEFAULT_PROFILES",
     "ProfileView",
+    "PublishedFigure",
     "TariffView",
     "TypeRow",
     "arrangement_types",
     "create_profile",
+    "figures_of_provider",
     "list_profiles",
+    "listing_names",
+    "overall_figures",
     "profiles_by_id",
+    "publish_quality_figures",
     "seed_catalogue",
     "seed_offerings_demo",
     "sync_listing",

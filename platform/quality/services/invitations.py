@@ -1,0 +1,264 @@
+"""Rating invitations (DOMAIN.md §6, QUALITY-BAR §3 "Rating links").
+
+- `create_invitations`: the job's set-based step. Every confirmed arrangement gets one invitation per informant
+  (the parent; the youth from the region's minimum age once contracts exposes the age, see below). A rerun adds
+  nothing: the unique (region_id, arrangement_id, informant) is the backstop, ON CONFLICT DO NOTHING the path.
+- A link is issued when the invitation goes out: by e-mail through the outbox (`send_invitation_email`) or as a
+  printable letter with a QR code (`invitation_letter`). The token has 256 random bits and is never stored: only
+  its SHA-256. Issuing again (a lost letter, a new address) replaces the hash, so the older link stops working.
+- Who may send: the regional team (whole region) and the referrer who confirmed the result (its own
+  arrangements). Everyone else, and another region's arrangement: 404.
+
+Known limits: the family's e-mail address is not kept here (it lives only in the queued mail); the mail body in
+the outbox holds the link until it is sent. The youth's own invitation needs the age at confirmation, which
+contracts does not expose yet: until it does, only the parent is invited."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import DateTime, String, and_, literal, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalogue.public import listing_names
+from contracts.public import ARRANGEMENTS
+from jeugdregio import audit, outbox
+from jeugdregio.audit import Actor
+from jeugdregio.auth import Principal
+from jeugdregio.errors import InvalidTransition, NotFound, ValidationFailed
+from jeugdregio.security import new_token, token_hash
+from jeugdregio.tables import TEAM_ROLES, Region
+from quality.models import INFORMANTS, RatingInvitation, RatingSettings
+
+DEFAULT_LINK_VALID_DAYS = 30
+DEFAULT_YOUTH_MIN_AGE = 12
+TOKEN_BYTES = 32  # 256 random bits (at least 128 are required)
+RATING_PATH = "/beoordelen/"
+INFORMANT_LABELS = {"parent": "ouder of verzorger", "youth": "jongere"}
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+A = ARRANGEMENTS.c
+
+
+@dataclass(frozen=True)
+class Settings:
+    link_valid_days: int
+    youth_min_age: int
+
+
+async def rating_settings(session: AsyncSession, region_id: int) -> Settings:
+    row = (
+        await session.execute(select(RatingSettings).where(RatingSettings.region_id == region_id))
+    ).scalar_one_or_none()
+    if row is None:
+        return Settings(DEFAULT_LINK_VALID_DAYS, DEFAULT_YOUTH_MIN_AGE)
+    return Settings(row.link_valid_days, row.youth_min_age)
+
+
+# ---- the job's step: one invitation per informant per confirmed arrangement ---------------------------------
+
+
+async def create_invitations(session: AsyncSession, *, now: datetime, region_id: int | None = None) -> int:
+    """Set-based: one INSERT … SELECT over the confirmed arrangements without a parent invitation (all regions,
+    or one). Returns the number of invitations added; a rerun adds none."""
+    source = select(
+        A.region_id, A.id, A.provider_id, A.profile_id, literal("parent", String), literal(now, DateTime(timezone=True))
+    ).where(A.status == "confirmed")
+    if region_id is not None:
+        source = source.where(A.region_id == region_id)
+    inv = RatingInvitation.__table__  # type: ignore[attr-defined]
+    source = source.where(
+        ~select(inv.c.id)
+        .where(and_(inv.c.region_id == A.region_id, inv.c.arrangement_id == A.id, inv.c.informant == "parent"))
+        .exists()
+    )
+    stmt = (
+        insert(inv)
+        .from_select(["region_id", "arrangement_id", "provider_id", "profile_id", "informant", "created_at"], source)
+        .on_conflict_do_nothing(index_elements=["region_id", "arrangement_id", "informant"])
+        .returning(inv.c.id)
+    )
+    return len((await session.execute(stmt)).all())
+
+
+# ---- who may see and send invitations -------------------------------------------------------------------------
+
+
+def _visible_arrangement(principal: Principal, arrangement_id: int) -> Any:
+    """The arrangement (confirmed) if the principal may send its invitations: the team, or the referrer who
+    confirmed the result. Start from nothing and open up by role."""
+    q = select(A.id, A.reference, A.provider_id, A.region_id, A.confirmed_at).where(
+        A.region_id == principal.region_id, A.id == arrangement_id, A.status == "confirmed"
+    )
+    if principal.role in TEAM_ROLES:
+        return q
+    if principal.role == "referrer":
+        return q.where(A.confirmed_by == principal.user_id)
+    return q.where(False)
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    id: int
+    informant: str
+    informant_label: str
+    channel: str | None
+    issued_at: datetime | None
+    expires_at: datetime | None
+    used_at: datetime | None
+
+    def state(self, now: datetime) -> str:
+        if self.used_at is not None:
+            return "gebruikt"
+        if self.issued_at is None:
+            return "nog niet verstuurd"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "verlopen"
+        return "verstuurd"
+
+
+@dataclass(frozen=True)
+class ArrangementInvitations:
+    arrangement_id: int
+    reference: str
+    provider_name: str
+    invitations: list[InvitationView]
+
+
+async def invitations_for(session: AsyncSession, principal: Principal, arrangement_id: int) -> ArrangementInvitations:
+    arrangement = (await session.execute(_visible_arrangement(principal, arrangement_id))).one_or_none()
+    if arrangement is None:
+        raise NotFound()
+    rows = (
+        await session.execute(
+            select(RatingInvitation)
+            .where(RatingInvitation.region_id == principal.region_id, RatingInvitation.arrangement_id == arrangement_id)
+            .order_by(RatingInvitation.informant)  # type: ignore[arg-type]
+        )
+    ).scalars()
+    names = await listing_names(session, principal.region_id, [arrangement.provider_id])
+    views = [
+        InvitationView(r.id or 0, r.informant, INFORMANT_LABELS[r.informant], r.channel, r.issued_at, r.expires_at,
+                       r.used_at)
+        for r in rows
+    ]
+    return ArrangementInvitations(arrangement.id, arrangement.reference, names.get(arrangement.provider_id, ""), views)
+
+
+async def _issue_link(
+    session: AsyncSession, principal: Principal, arrangement_id: int, informant: str, *, channel: str, actor: Actor,
+    now: datetime,
+) -> tuple[RatingInvitation, str]:  # fmt: skip
+    """A new link for the invitation (the previous one stops working). Locks the invitation row."""
+    if informant not in INFORMANTS:
+        raise ValidationFailed.single("informant", "Kies ouder of jongere.")
+    arrangement = (await session.execute(_visible_arrangement(principal, arrangement_id))).one_or_none()
+    if arrangement is None:
+        raise NotFound()
+    invitation = (
+        await session.execute(
+            select(RatingInvitation)
+            .where(
+                RatingInvitation.region_id == principal.region_id,
+                RatingInvitation.arrangement_id == arrangement_id,
+                RatingInvitation.informant == informant,
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if invitation is None:
+        raise NotFound("Voor deze jeugdige is (nog) geen uitnodiging.")
+    if invitation.used_at is not None:
+        raise InvalidTransition("Deze uitnodiging is al gebruikt: er is al een beoordeling gegeven.")
+    settings = await rating_settings(session, principal.region_id)
+    token = new_token(TOKEN_BYTES)
+    invitation.token_hash = token_hash(token)
+    invitation.channel = channel
+    invitation.issued_at = now
+    invitation.issued_by = actor.user_id
+    invitation.expires_at = now + timedelta(days=settings.link_valid_days)
+    await session.flush()
+    await audit.record(
+        session, actor, object_type="rating_invitation", object_id=invitation.id, action="issue_link", now=now,
+        summary={"arrangement_id": arrangement_id, "informant": informant, "kanaal": channel},
+    )  # fmt: skip
+    return invitation, token
+
+
+def rating_link(base_url: str, token: str) -> str:
+    return base_url.rstrip("/") + RATING_PATH + token
+
+
+async def send_invitation_email(
+    session: AsyncSession, principal: Principal, arrangement_id: int, *, informant: str, email: str, base_url: str,
+    actor: Actor, now: datetime,
+) -> RatingInvitation:  # fmt: skip
+    """Queue the invitation mail with a fresh link. The address is used for this mail only, never stored here."""
+    address = email.strip()
+    if not EMAIL_RE.match(address) or len(address) > 254:
+        raise ValidationFailed.single("email", "Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl.")
+    invitation, token = await _issue_link(
+        session, principal, arrangement_id, informant, channel="email", actor=actor, now=now
+    )
+    names = await listing_names(session, principal.region_id, [invitation.provider_id])
+    region = await session.get(Region, principal.region_id)
+    body = _mail_body(
+        provider=names.get(invitation.provider_id, "de aanbieder"),
+        region=region.name if region else "uw regio",
+        link=rating_link(base_url, token),
+        expires_at=invitation.expires_at or now,
+        informant=informant,
+    )
+    await outbox.enqueue(
+        session, region_id=principal.region_id, to_address=address, subject="Wat vond u van de jeugdhulp?",
+        body=body, now=now, dedupe_key=f"rating-invitation:{invitation.id}:{now.isoformat()}",
+    )  # fmt: skip
+    return invitation
+
+
+def _mail_body(*, provider: str, region: str, link: str, expires_at: datetime, informant: str) -> str:
+    from jeugdregio.clock import today
+
+    you = "je" if informant == "youth" else "u"
+    return (
+        f"Beste {'jongere' if informant == 'youth' else 'ouder of verzorger'},\n\n"
+        f"De hulp van {provider} is afgerond. Wij willen graag weten wat {you} ervan vond.\n"
+        f"Het invullen duurt ongeveer 2 minuten. Uw antwoorden helpen andere gezinnen bij het kiezen.\n\n"
+        f"Open deze link: {link}\n\n"
+        f"De link werkt één keer en tot en met {today(expires_at):%d-%m-%Y}.\n\n"
+        f"Met vriendelijke groet,\n{region}\n"
+    )
+
+
+async def invitation_letter(
+    session: AsyncSession, principal: Principal, arrangement_id: int, *, informant: str, base_url: str, actor: Actor,
+    now: datetime,
+) -> bytes:  # fmt: skip
+    """A printable letter (PDF) with the link and its QR code. The PDF is not stored: it holds the link."""
+    import segno
+
+    from jeugdregio.clock import today
+    from jeugdregio.pdf import render_pdf
+
+    invitation, token = await _issue_link(
+        session, principal, arrangement_id, informant, channel="letter", actor=actor, now=now
+    )
+    names = await listing_names(session, principal.region_id, [invitation.provider_id])
+    region = await session.get(Region, principal.region_id)
+    link = rating_link(base_url, token)
+    qr = segno.make(link, error="m")
+    return render_pdf(
+        "pdf/rating_letter.html",
+        region=region,
+        provider_name=names.get(invitation.provider_id, "de aanbieder"),
+        informant=informant,
+        link=link,
+        qr_data_uri=qr.svg_data_uri(scale=4, border=2),
+        letter_date=today(now),
+        expires_on=today(invitation.expires_at or now),
+    )
