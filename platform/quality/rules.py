@@ -23,8 +23,10 @@ No session, no I/O, no clock."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 SUPPRESS_BELOW = 8  # counts 0–7 are suppressed (CBS practice); re-exported by quality.public
 ROUND_TO = 5
@@ -187,4 +189,63 @@ def history_from_json(data: Mapping[str, Iterable[int]]) -> dict[Key, tuple[int,
     for key, values in data.items():
         r, _, c = key.partition("\x1f")
         out[(r, c)] = tuple(int(v) for v in values)
+    return out
+
+
+# ---- periods -------------------------------------------------------------------------------------------------
+
+PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(K[1-4]|H[12]))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A quarter (2026-K1), half year (2026-H1) or year (2026): [start, end) with `end` exclusive."""
+
+    label: str
+    start: date
+    end: date
+
+    @property
+    def kind(self) -> str:
+        return "year" if "-" not in self.label else ("quarter" if "-K" in self.label else "half_year")
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    def previous(self) -> Period:
+        y = self.start.year
+        if self.kind == "year":
+            return parse_period(str(y - 1))
+        n = int(self.label[-1])
+        letter = self.label[-2]
+        if n > 1:
+            return parse_period(f"{y}-{letter}{n - 1}")
+        return parse_period(f"{y - 1}-{letter}{4 if letter == 'K' else 2}")
+
+
+def parse_period(label: str) -> Period:
+    """'2026' | '2026-H1' | '2026-K3' → Period; ValueError with a Dutch message otherwise."""
+    m = PERIOD_PATTERN.match(label.strip().upper())
+    if not m or not 2000 <= int(m.group(1)) <= 2100:
+        raise ValueError("Kies een periode als 2026, 2026-H1 (half jaar) of 2026-K1 (kwartaal).")
+    year, part = int(m.group(1)), m.group(2)
+    if part is None:
+        return Period(str(year), date(year, 1, 1), date(year + 1, 1, 1))
+    n = int(part[1])
+    months = 3 if part[0] == "K" else 6
+    first = (n - 1) * months + 1
+    end = date(year + 1, 1, 1) if first + months > 12 else date(year, first + months, 1)
+    return Period(f"{year}-{part}", date(year, first, 1), end)
+
+
+def half_years(first: Period, last: Period) -> list[Period]:
+    """Every half year from the one holding first.start to the one holding last.start."""
+    out: list[Period] = []
+    p = parse_period(f"{first.start.year}-H{1 if first.start.month <= 6 else 2}")
+    stop = parse_period(f"{last.start.year}-H{1 if last.start.month <= 6 else 2}")
+    while p.start <= stop.start:
+        out.append(p)
+        n = 2 if p.label.endswith("H1") else 1
+        p = parse_period(f"{p.start.year + (1 if n == 1 else 0)}-H{n}")
     return out
