@@ -31,7 +31,7 @@ from quality.services import ratings as svc
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
-RATING_REQUESTS_PER_MINUTE = int(os.environ.get("JEUGDREGIO_RATING_RATE_LIMIT", "20"))
+RATING_REQUESTS_PER_MINUTE = int(os.environ.get("JEUGDREGIO_RATING_RATE_LIMIT", "30"))
 requires_sender = requires_roles(*TEAM_ROLES, "referrer")
 requires_moderator = requires_roles(*svc.MODERATORS)
 
@@ -139,7 +139,10 @@ async def invitation_email(
     return redirect(f"/kwaliteit/uitnodigingen/{arrangement_id}", "De uitnodiging staat klaar om te worden verstuurd.")
 
 
-@post("/kwaliteit/uitnodigingen/{arrangement_id:int}/brief", guards=[requires_sender], include_in_schema=False)
+@post(
+    "/kwaliteit/uitnodigingen/{arrangement_id:int}/brief", guards=[requires_sender], include_in_schema=False,
+    status_code=200,
+)
 async def invitation_letter(
     request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, arrangement_id: int, data: Form
 ) -> Response[bytes]:
