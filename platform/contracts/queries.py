@@ -88,3 +88,26 @@ async def scalar_or_not_found(session: AsyncSession, q: Any) -> Any:
     if value is None:
         raise NotFound()
     return value
+
+
+# ---- arrangements (the conversation model) --------------------------------------------------------------
+
+
+def arrangements_visible_to(principal: Principal) -> Any:
+    """Team: the region; provider: its own; municipality: its residents' (the paying municipality); referrer:
+    the arrangements on its own family plans; others: nothing."""
+    from contracts.models import Arrangement, FamilyPlan
+
+    q = select(Arrangement).where(Arrangement.region_id == principal.region_id)
+    if principal.is_team:
+        return q
+    if principal.role == "provider" and principal.provider_id is not None:
+        return q.where(Arrangement.provider_id == principal.provider_id)
+    if principal.role == "municipality" and principal.municipality_id is not None:
+        return q.where(Arrangement.paying_municipality_id == principal.municipality_id)
+    if principal.role == "referrer":
+        own = select(FamilyPlan.id).where(
+            FamilyPlan.region_id == principal.region_id, FamilyPlan.referrer_membership_id == principal.membership_id
+        )
+        return q.where(col(Arrangement.plan_id).in_(own))
+    return q.where(false())

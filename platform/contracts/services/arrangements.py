@@ -375,7 +375,7 @@ async def record_family_consent(
     note = (note or "").strip()
     if not note or len(note) > 200:
         raise ValidationFailed.single(
-            "family_note", "Noteer wie namens het gezin akkoord gaf en wanneer (max. 200 tekens)."
+            "note", "Noteer wie namens het gezin akkoord gaf en wanneer (max. 200 tekens)."
         )
     if a.family_agreed_at is not None:
         raise InvalidTransition("Het akkoord van het gezin is al vastgelegd.")
