@@ -6,7 +6,7 @@ principal and without a flash message, and the stored HTML is the page body alon
 made per request by the middleware, so every response still gets its own CSRF cookie, request id and security
 headers).
 
-How stale it can be: an entry lives `SECONDS` (30 s, the same bound as the region and filter-choice caches in
+How stale it can be: an entry lives `SECONDS` (60 s, the same bound as the region and filter-choice caches in
 `search`). A commit that changed a catalogue table (or a region or municipality) through an ORM session of
 this process invalidates every entry at once (`generation`); an edit committed by another worker process
 shows up at the latest `SECONDS` later. Memory is bounded per process (`max_bytes`, least recently used out).
@@ -25,7 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.session import ORMExecuteState
 
-SECONDS = 30.0
+SECONDS = 60.0
 WATCHED_PREFIXES = ("catalogue_", "jeugdregio_region", "jeugdregio_municipality")
 
 T = TypeVar("T")
@@ -52,6 +52,7 @@ class TtlCache(Generic[T]):
         self.enabled = True
         self.hits = 0
         self.misses = 0
+        self.made = 0  # misses that ran the query (the others waited for an identical one)
         self._entries: OrderedDict[Hashable, tuple[float, int, int, T]] = OrderedDict()
         self._bytes = 0
         self._inflight: dict[Hashable, asyncio.Future[T | None]] = {}
@@ -93,6 +94,7 @@ class TtlCache(Generic[T]):
         future: asyncio.Future[T | None] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         gen = _generation
+        self.made += 1
         try:
             value = await make()
         except BaseException:

@@ -1,0 +1,217 @@
+"""The short-lived cache of the public catalogue search: what it serves, to whom, and when it forgets.
+
+No timings: the cache's own counters and a fake clock show what happened."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import update
+from tests.support.factories import login
+from tests.support.search_factories import Catalogue, ListingSpec, build_catalogue
+
+from catalogue.models import Listing
+from catalogue.services import search, search_cache
+from catalogue.services.search_cache import TtlCache
+from jeugdregio.clock import today
+from jeugdregio.web import SECURITY_HEADERS
+
+SPECS = [
+    ListingSpec("Jeugdhulp De Linde", city="Roosendaal", profiles=(1, 2), served=(0, 1), waits={1: (4, 3)}),
+    ListingSpec("Gezinsbegeleiding Het Anker", city="Etten-Leur", profiles=(2,), served=(1,), waits={2: (2, 30)}),
+]
+
+
+@pytest.fixture
+async def cat(regions) -> Catalogue:  # type: ignore[no-untyped-def]
+    region = await regions.create()
+    async with region.maker() as s:
+        built = await build_catalogue(s, region, SPECS, today=today())
+        await s.commit()
+    return built
+
+
+def _url(cat: Catalogue, path: str = "/catalogus", **params: object) -> str:
+    return f"{path}?{urlencode({'regio': cat.region.slug, **params})}"
+
+
+async def test_a_repeated_anonymous_search_is_served_from_the_cache_with_fresh_headers(client, new_client, cat) -> None:
+    first = await client.get(_url(cat, profiel=2))
+    hits = search.PAGES.hits
+    other = new_client()  # another visitor, its own (empty) cookie jar
+    again = await other.get(_url(cat, profiel=2))
+    assert search.PAGES.hits == hits + 1
+    assert again.status_code == first.status_code == 200
+    assert again.text == first.text
+    for name, value in SECURITY_HEADERS:
+        assert again.headers[name.decode()] == value.decode()
+    assert again.headers["cache-control"] == "no-store"
+    assert again.headers["x-request-id"] != first.headers["x-request-id"]
+    assert "jr_csrf" in again.cookies  # the visitor's own CSRF cookie, made per response
+    assert again.cookies["jr_csrf"] != first.cookies["jr_csrf"]
+
+
+async def test_other_parameters_and_their_order_do_not_split_the_cache(client, cat) -> None:
+    await client.get(_url(cat, profiel=2, sorteer="naam"))
+    hits = search.PAGES.hits
+    r = await client.get(f"/catalogus?sorteer=naam&utm_source=x&profiel=2&regio={cat.region.slug}")
+    assert r.status_code == 200 and search.PAGES.hits == hits + 1
+
+
+async def test_unknown_filter_values_are_cached_with_their_422(client, cat) -> None:
+    first = await client.get(_url(cat, profiel="42"))
+    again = await client.get(_url(cat, profiel="42"))
+    assert first.status_code == again.status_code == 422
+    assert "Dit profiel kennen we niet" in again.text
+
+
+async def test_a_committed_catalogue_change_is_visible_at_once(client, cat) -> None:
+    before = await client.get(_url(cat, profiel=2))
+    api_before = await client.get(_url(cat, "/api/v1/catalogue/providers", profile=2, region=cat.region.slug))
+    assert "Het Anker" in before.text and "Het Anker" in api_before.text
+    async with cat.region.maker() as s:
+        await s.execute(
+            update(Listing).where(Listing.id == cat.ids["Gezinsbegeleiding Het Anker"]).values(name="De Nieuwe Naam")
+        )
+        await s.commit()
+    after = await client.get(_url(cat, profiel=2))
+    api_after = await client.get(_url(cat, "/api/v1/catalogue/providers", profile=2, region=cat.region.slug))
+    assert "De Nieuwe Naam" in after.text and "Het Anker" not in after.text
+    assert "De Nieuwe Naam" in api_after.text
+
+
+async def test_a_rolled_back_change_keeps_the_cache(client, cat) -> None:
+    await client.get(_url(cat, profiel=1))
+    generation = search_cache.generation()
+    async with cat.region.maker() as s:
+        await s.execute(update(Listing).where(Listing.id == cat.ids["Jeugdhulp De Linde"]).values(name="Weg"))
+        await s.rollback()
+    assert search_cache.generation() == generation
+
+
+async def test_logged_in_pages_are_never_taken_from_or_put_in_the_cache(client, new_client, cat) -> None:
+    anonymous = await new_client().get(_url(cat, profiel=1))
+    assert "Uitloggen" not in anonymous.text
+    email = await cat.region.user("team_admin")
+    await login(client, email)
+    stored = len(search.PAGES)
+    mine = await client.get(_url(cat, profiel=1))
+    assert mine.status_code == 200 and "Uitloggen" in mine.text  # the personal header, not the cached page
+    assert len(search.PAGES) == stored
+    assert "Uitloggen" not in (await new_client().get(_url(cat, profiel=1))).text
+
+
+async def test_a_page_with_a_flash_message_is_not_cached(client, cat) -> None:
+    client.cookies.set("jr_flash", "Gelukt", domain="testserver.local")
+    r = await client.get(_url(cat, gemeente=cat.region.municipality_ids[0]))
+    assert "Gelukt" in r.text
+    client.cookies.delete("jr_flash")
+    r = await client.get(_url(cat, gemeente=cat.region.municipality_ids[0]))
+    assert "Gelukt" not in r.text
+
+
+# ---- the cache itself ----------------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(search_cache.time, "monotonic", fake)
+    return fake
+
+
+def test_entries_expire_after_their_seconds(clock: Clock) -> None:
+    cache: TtlCache[str] = TtlCache(seconds=30)
+    cache.put("k", "v", 10)
+    clock.now += 29.9
+    assert cache.get("k") == "v"
+    clock.now += 0.2
+    assert cache.get("k") is None and len(cache) == 0
+
+
+def test_an_invalidation_forgets_every_entry(clock: Clock) -> None:
+    cache: TtlCache[str] = TtlCache()
+    cache.put("k", "v", 10)
+    search_cache.invalidate()
+    assert cache.get("k") is None
+
+
+def test_memory_is_bounded_least_recently_used_out(clock: Clock) -> None:
+    cache: TtlCache[str] = TtlCache(max_bytes=400)
+    for key in "abcd":
+        cache.put(key, key, 100)
+    assert cache.get("a") == "a"  # now the most recently used
+    cache.put("e", "e", 100)
+    assert cache.get("b") is None and cache.get("a") == "a" and cache.get("e") == "e"
+    cache.put("huge", "x", 101)  # more than a quarter of the budget: never stored
+    assert cache.get("huge") is None
+
+
+async def test_identical_misses_at_the_same_time_run_one_query(clock: Clock) -> None:
+    cache: TtlCache[str] = TtlCache()
+    calls = 0
+    release = asyncio.Event()
+
+    async def make() -> str:
+        nonlocal calls
+        calls += 1
+        await release.wait()
+        return "result"
+
+    tasks = [asyncio.create_task(cache.get_or_make("k", make, len)) for _ in range(5)]
+    await asyncio.sleep(0)
+    release.set()
+    assert await asyncio.gather(*tasks) == ["result"] * 5
+    assert calls == 1
+    assert await cache.get_or_make("k", make, len) == "result" and calls == 1
+
+
+async def test_a_failed_query_is_not_cached_and_each_waiter_tries_again(clock: Clock) -> None:
+    cache: TtlCache[str] = TtlCache()
+    calls = 0
+
+    async def failing() -> str:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0)
+        raise RuntimeError("database away")
+
+    results = await asyncio.gather(*(cache.get_or_make("k", failing, len) for _ in range(3)), return_exceptions=True)
+    assert all(isinstance(r, RuntimeError) for r in results)
+    assert calls == 3 and len(cache) == 0
+
+
+async def test_a_result_computed_across_an_invalidation_is_not_stored(clock: Clock) -> None:
+    cache: TtlCache[str] = TtlCache()
+
+    async def make() -> str:
+        search_cache.invalidate()  # a catalogue commit while the query ran
+        return "old"
+
+    assert await cache.get_or_make("k", make, len) == "old"
+    assert len(cache) == 0
+
+
+async def test_a_disabled_cache_always_asks(clock: Clock) -> None:
+    cache: TtlCache[str] = TtlCache()
+    cache.enabled = False
+    calls = 0
+
+    async def make() -> str:
+        nonlocal calls
+        calls += 1
+        return "v"
+
+    await cache.get_or_make("k", make, len)
+    await cache.get_or_make("k", make, len)
+    assert calls == 2 and len(cache) == 0
