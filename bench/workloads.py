@@ -179,7 +179,7 @@ class Context:
     def server(self, name: str) -> Server:
         """'app' (jeugdregio.asgi:create_app) or 'floor' (bench.floor_app), started once per run."""
         if name not in self._servers:
-            factory = {"app": self.app_factory, "floor": "bench.floor_app:create_floor_app"}[name]
+            factory = {"app": self.app_factory, "floor": "bench.floor_app:create_floor_app", **VARIANTS}[name]
             server = Server(name, factory, self.server_env(), self.tmp)
             self._servers[name] = server
             server.start()
@@ -208,7 +208,7 @@ class Context:
             self.profiler.start(child_pids(srv.proc.pid), 2 * self.rounds * self.round_seconds, label)
         start = self.meter.snapshot() if self.meter else None
         for i in range(self.rounds):
-            for side in ((0, 1) if i % 2 == 0 else (1, 0)):
+            for side in (0, 1) if i % 2 == 0 else (1, 0):
                 results[side].append(self._run(sides[side], self.round_seconds))
         foreign = self.meter.since(start, self.meter.snapshot()).cores if self.meter and start else 0.0
         profile = summarize(self.profiler.finish()) if profiling and self.profiler else ""
@@ -235,7 +235,7 @@ class Context:
         return self.loadgen.run(url, headers=t.headers, connections=self.connections, seconds=seconds)
 
     def _check(self, t: Target, when: str) -> None:
-        for path, check in t.mix or ((t.path, t.check),):
+        for path, check in (t.mix or ((t.path, t.check),))[:MIX_CHECKED]:
             response = self.server(t.server).get(path, t.headers)
             problem = check(response)
             if problem:
@@ -249,15 +249,22 @@ class Context:
 
 def run_wrk_mix(wrk: str, url: str, paths: list[str], tmp: Path, *, headers: dict[str, str], connections: int,
                 seconds: float, threads: int) -> LoadResult:  # fmt: skip
-    """wrk with a Lua script that requests `paths` in turn (each wrk thread starts at its own offset)."""
+    """wrk with a Lua script that requests `paths` in turn (each wrk thread starts at its own offset). A path
+    with `{n}` gets a value that never repeats in the run (thread number and a counter): a search never seen."""
     script = tmp / "mix.lua"
     quoted = ", ".join(json.dumps(p) for p in paths)  # JSON strings of ASCII paths are valid Lua strings
     script.write_text(
         f"local paths = {{{quoted}}}\n"
         "local i = 0\n"
-        "setup = function(thread) thread:set('offset', math.random(#paths)) end\n"
+        "local n = 0\n"
+        "local threads = 0\n"
+        "setup = function(thread)\n  threads = threads + 1\n  thread:set('offset', math.random(#paths))\n"
+        "  thread:set('tid', threads)\nend\n"
         "init = function(args) i = tonumber(offset) or 0 end\n"
-        "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
+        "request = function()\n  i = i % #paths + 1\n  local p = paths[i]\n"
+        "  if string.find(p, '{n}', 1, true) then\n    n = n + 1\n"
+        "    p = string.gsub(p, '{n}', tostring(tid) .. 'x' .. tostring(n))\n  end\n"
+        "  return wrk.format('GET', p)\nend\n"
     )
     duration = max(1, round(seconds))
     cmd = [wrk, f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s",
@@ -357,11 +364,13 @@ def _api_check(response: httpx.Response) -> str | None:
 
 
 def catalogue_mix(data: CatalogueData) -> tuple[tuple[str, Check], ...]:
-    """Public searches as parents and referrers make them: pages and API, text (with a typo), every filter."""
+    """Ten curated searches (each checked before and after the run), then MIX_SIZE searches drawn at random
+    (fixed seed) the way parents and referrers combine filters, and ONE_OFF_SHARE of searches whose text never
+    repeats (the long tail a cache cannot help)."""
     slug, m = data.slug, data.municipality_ids
     page = f"/catalogus?regio={slug}"
     api = f"/api/v1/catalogue/providers?region={slug}"
-    return (
+    curated: list[tuple[str, Check]] = [
         (page, _html_check),
         (f"{page}&profiel=2&gemeente={m[4]}", _html_check),
         (f"{page}&q=jeugdhulp&sorteer=wachttijd", _html_check),
@@ -372,25 +381,160 @@ def catalogue_mix(data: CatalogueData) -> tuple[tuple[str, Check], ...]:
         (f"{api}&q=kompas&language=Turks", _api_check),
         (f"{api}&municipality={m[1]}&identity=Reformatorisch&sort=waiting_time", _api_check),
         (f"{api}&target_group=12-18+jaar&profile=1&page=2", _api_check),
-    )
+    ]
+    drawn = [(path, _status_check) for path in random_searches(data, MIX_SIZE, seed=2026)]
+    return (*curated, *drawn)
+
+
+MIX_SIZE = 4_000
+MIX_CHECKED = 10  # the curated searches; the drawn ones must answer 200 (any non-2xx fails the run)
+ONE_OFF_SHARE = 0.05
+# What people type, most popular first (Zipf weights): names, places, kinds of help, and typos of them
+SEARCH_TERMS = [
+    "jeugdhulp", "gezinsbegeleiding", "autisme", "trauma", "kompas", "opvoeding", "de linde", "zorgboerderij",
+    "scheiding", "gezinsbegeleidng", "het anker", "kindertherapie", "angst", "gezinnen", "traumabehandeling",
+    "ouderbegeleiding", "dagbesteding", "jeugdzorg", "horizon", "de brug", "opvoedondersteuning", "jongeren",
+    "zorgboerdrij", "systeemtherapie", "stichting zonnebloem", "praktijk het baken", "kindertherapy", "boerderij",
+    "de klaver", "gedragsproblemen", "zelfstandigheid", "autsime", "jeugdhlp", "sterk", "de wissel", "gezinshuis",
+]  # fmt: skip
+
+
+def random_searches(data: CatalogueData, n: int, *, seed: int) -> list[str]:
+    """`n` search URLs (pages 70 %, API 30 %): each filter on with its own probability, text terms and
+    profiles by popularity, sorting and paging as people use them. `{n}` marks a one-off text (see run_wrk_mix)."""
+    import random
+    from urllib.parse import urlencode
+
+    rnd = random.Random(seed)
+    zipf = [1 / (rank + 1) for rank in range(len(SEARCH_TERMS))]
+    profiles = list(range(1, 11))
+    out = []
+    for _ in range(n):
+        f: dict[str, str] = {}
+        if rnd.random() < ONE_OFF_SHARE:
+            f["q"] = rnd.choices(SEARCH_TERMS, zipf)[0] + " {n}"
+        elif rnd.random() < 0.35:
+            f["q"] = rnd.choices(SEARCH_TERMS, zipf)[0]
+        if rnd.random() < 0.45:
+            f["profiel"] = str(rnd.choices(profiles, [1 / p for p in profiles])[0])
+        if rnd.random() < 0.40:
+            f["gemeente"] = str(rnd.choice(data.municipality_ids))
+        if rnd.random() < 0.10:
+            f["vorm"] = rnd.choice(["AMB", "DAG"])
+        if rnd.random() < 0.12:
+            f["wachttijd"] = rnd.choice(["4", "8", "12"])
+        if rnd.random() < 0.08:
+            f["taal"] = rnd.choice(["Arabisch", "Turks", "Engels"])
+        if rnd.random() < 0.06:
+            f["identiteit"] = rnd.choice(["Reformatorisch", "Christelijk", "Islamitisch"])
+        if rnd.random() < 0.10:
+            f["doelgroep"] = rnd.choice(["0-4 jaar", "4-12 jaar", "12-18 jaar", "18-23 jaar"])
+        sort = rnd.random()
+        if sort < 0.20:
+            f["sorteer"] = "wachttijd"
+        elif sort < 0.28:
+            f["sorteer"] = "naam"
+        page = rnd.random()
+        if page > 0.80:
+            f["pagina"] = "2" if page < 0.92 else "3"
+        if rnd.random() < 0.70:
+            query = urlencode({"regio": data.slug, **f}).replace("%7Bn%7D", "{n}")
+            out.append(f"/catalogus?{query}")
+        else:
+            api = {API_NAMES[k]: (API_SORTS[v] if k == "sorteer" else v) for k, v in f.items()}
+            query = urlencode({"region": data.slug, **api}).replace("%7Bn%7D", "{n}")
+            out.append(f"/api/v1/catalogue/providers?{query}")
+    return out
+
+
+API_NAMES = {"q": "q", "profiel": "profile", "gemeente": "municipality", "vorm": "setting", "wachttijd": "max_weeks",
+             "doelgroep": "target_group", "taal": "language", "identiteit": "identity", "sorteer": "sort",
+             "pagina": "page"}  # fmt: skip
+API_SORTS = {"wachttijd": "waiting_time", "naam": "name"}
+
+
+def _status_check(response: httpx.Response) -> str | None:
+    return None if response.status_code == 200 else "expected 200"
+
+
+VARIANTS = {
+    "app-cache-stats": "bench.variants:app_with_search_cache_stats",
+    "app-uncached": "bench.variants:app_without_search_cache",
+}
+
+
+def _catalogue_data(ctx: Context) -> CatalogueData:
+    data = ctx._cache.get("catalogue")
+    if data is None:
+        data = ctx._cache["catalogue"] = asyncio.run(build_catalogue(ctx.url, listings=1500))
+    return data  # type: ignore[no-any-return]
+
+
+CATALOGUE_MEASURES = (
+    "The same search mix both times (wrk Lua script, paths in turn): 10 curated searches and 4,000 drawn at "
+    "random (fixed seed) as parents and referrers combine them: GET /catalogus pages (70 %) and "
+    "GET /api/v1/catalogue/providers (30 %), text by popularity incl. typos (35 %), profile (45 %), municipality "
+    "(40 %), setting, waiting time, language, identity, target group, sorting and pages 2-3; 5 % of the searches "
+    "carry a text that never repeats. A second region with 1,500 listings (ten times the demo size; "
+    "bench/data.py build_catalogue)."
+)
 
 
 @workload(
     "catalogue-search", "catalogue search",
-    measures="A mix of ten public searches in turn (wrk Lua script): GET /catalogus pages and "
-             "GET /api/v1/catalogue/providers with text (one with a typo), profile, municipality, setting, waiting "
-             "time, language, identity, target group, sorting and paging, on a second region with 1,500 listings "
-             "(ten times the demo size; built by bench/data.py build_catalogue).",
+    measures=CATALOGUE_MEASURES + " The app as deployed, with its 60 s search cache; the hit ratio is read from "
+             "the cache's counters (bench/variants.py prints them from each worker).",
     floor=HTTP_FLOOR, target=PUBLIC_SEARCH.text,
 )  # fmt: skip
 def catalogue_search(ctx: Context) -> Row:
-    data = ctx._cache.get("catalogue")
-    if data is None:
-        data = ctx._cache["catalogue"] = asyncio.run(build_catalogue(ctx.url, listings=1500))
+    import time
+
+    from bench.variants import read_stats
+
+    data = _catalogue_data(ctx)
     mix = catalogue_mix(data)
-    ours = Target("app", mix[0][0], mix[0][1], mix=mix)
+    default = ctx.app_factory == "jeugdregio.asgi:create_app"
+    server = "app-cache-stats" if default else "app"
+    ours = Target(server, mix[0][0], mix[0][1], mix=mix)
+    warm = 3.0 if ctx.quick else CACHE_WARM_SECONDS
+    ctx._run(ours, warm)  # steady state: a deployed app has seen the same traffic before
+
+    def stats() -> dict[str, int]:
+        time.sleep(1.0)  # the workers print their counters every 0.5 s
+        return read_stats(ctx.server(server).log_path.read_text(errors="replace"))
+
+    before = stats() if default else {}
     row = http_row("catalogue search", ctx.compare(ours), PUBLIC_SEARCH)
-    row.notes.insert(0, f"data: {data.summary()}")
+    row.notes.insert(0, f"data: {data.summary()}; mix: {len(set(p for p, _ in mix)):,} distinct searches")
+    row.notes.insert(1, f"the cache was warmed with {warm:g} s of the same mix before the measured run")
+    if default:
+        after = stats()
+        d = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+        served = d.get("page_hits", 0) + d.get("result_hits", 0) + d.get("result_misses", 0)
+        if served:
+            row.notes.append(
+                f"search cache during the measured run (both workers): {served:,} searches, {d.get('queries', 0):,} "
+                f"asked PostgreSQL: hit ratio {1 - d.get('queries', 0) / served:.1%} ({d.get('page_hits', 0):,} whole "
+                f"pages, {d.get('result_hits', 0):,} results from the cache)"
+            )
     if not ctx.loadgen.wrk:
         row.notes.append("no wrk: the Python load generator requested only the first path of the mix")
+    return row
+
+
+CACHE_WARM_SECONDS = 15.0
+
+
+@workload(
+    "catalogue-search-uncached", "catalogue search, cache off",
+    measures=CATALOGUE_MEASURES + " The app with its search cache switched off (bench/variants.py): every "
+             "search asks PostgreSQL, as traffic that never repeats would.",
+    floor=HTTP_FLOOR, target=PUBLIC_SEARCH.text + " (the target is for the app as deployed; shown for honesty)",
+)  # fmt: skip
+def catalogue_search_uncached(ctx: Context) -> Row:
+    data = _catalogue_data(ctx)
+    mix = catalogue_mix(data)
+    ours = Target("app-uncached", mix[0][0], mix[0][1], mix=mix)
+    row = http_row("catalogue search, cache off", ctx.compare(ours), PUBLIC_SEARCH)
+    row.notes.insert(0, f"data: {data.summary()}")
     return row
