@@ -233,3 +233,37 @@ async def add_declaration(
                   amount_cents=amount_cents, status=status, status_reason="", channel=channel, external_ref="",
                   received_at=now, checked_at=now)  # fmt: skip
     return int((await s.execute(insert(Declaration).values(**values).returning(Declaration.id))).scalar_one())
+
+
+async def add_arrangements_bulk(
+    s: AsyncSession,
+    world: InvoicingWorld,
+    n: int,
+    *,
+    model: str = "monthly",
+    status: str = "started",
+    prefix: str = "AR-B",
+    tariff_cents: int = 10_000,
+    start_date: date | None = date(2026, 1, 1),
+    max_months: int | None = 12,
+    assigned_units: int | None = 100,
+    provider_id: int | None = None,
+) -> list[tuple[int, str]]:
+    """n arrangements in one INSERT … SELECT (references PREFIX-000001 …); returns (id, reference) in order."""
+    from sqlalchemy import text
+
+    rows = await s.execute(text(
+        "INSERT INTO contracts_arrangement (region_id, reference, plan_id, provider_id, arrangement_type_id, "
+        "profile_id, payment_model, max_months, paying_municipality_id, youth_pseudonym, status, planned_start, "
+        "subcontractors, assigned_units, agreed_on, tariff_cents, start_date, created_at, updated_at, "
+        "family_agreed_note, dispute_reason, dispute_resolution, cancel_reason) "
+        "SELECT :r, :prefix || '-' || lpad(g::text, 6, '0'), :plan, :p, :type, :profile, :model, :max_months, "
+        "(CAST(:mids AS int[]))[1 + g % cardinality(CAST(:mids AS int[]))], 'pseudo-test', :status, :planned, "
+        "'[]'::jsonb, :units, :agreed, :tariff, :start, now(), now(), '', '', '', '' "
+        "FROM generate_series(1, :n) AS g ORDER BY g RETURNING id, reference"
+    ), {"r": world.region.id, "prefix": prefix, "plan": world.plan_id, "p": provider_id or world.provider_id,
+        "type": world.type_ids[model], "profile": world.profile_id, "model": model,
+        "max_months": max_months if model == "monthly" else None, "mids": world.municipality_ids, "status": status,
+        "planned": date(2026, 1, 1), "units": assigned_units if model == "pxq" else None,
+        "agreed": date(2025, 12, 15), "tariff": tariff_cents, "start": start_date, "n": n})  # fmt: skip
+    return sorted(((int(i), str(ref)) for i, ref in rows.all()), key=lambda t: t[1])
