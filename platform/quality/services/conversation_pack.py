@@ -1,0 +1,396 @@
+"""The contract-conversation pack (gesprekspakket): one PDF per provider and period with volumes, spend,
+indicators against the regional benchmark (with SVG charts), ratings, waiting times, the early-closure signal
+and the open actions from last time.
+
+The figures come from a few set-based queries into one `PackFigures` dataclass (the internal interface the
+template needs), then matplotlib (Agg) draws two SVG charts embedded as data: URIs, and WeasyPrint renders the
+HTML (jeugdregio.pdf). Small numbers: the pack is for the regional team and the provider itself, so its counts
+are NOT rounded or suppressed (the publication rules apply to what is published or leaves the team); the
+benchmark is the region as a whole, never another individual provider."""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from catalogue.public import list_profiles
+from contracts.public import ARRANGEMENTS
+from invoicing.public import LEDGER
+from jeugdregio.auth import Principal
+from jeugdregio.pdf import render_pdf
+from jeugdregio.tables import Region
+from quality.models import ContractConversation, ConversationAction, Rating
+from quality.services.conversations import (
+    FREQUENCY_LABELS,
+    OWNER_LABELS,
+    actions_of,
+    carried_actions,
+    load_conversation,
+    provider_name,
+    settings_of,
+)
+
+ENDED_STATUSES = ("ended", "confirmed", "disputed")
+HELP_AGAIN_LABELS = {
+    "01": "Ja, evenveel of zwaardere hulp",
+    "02": "Ja, lichtere hulp",
+    "03": "Nu niet, misschien later",
+    "04": "Nee",
+}
+SMALL_NUMBERS_RULE = (
+    "Dit gesprekspakket is vertrouwelijk: alleen voor het regioteam en de aanbieder zelf. Daarom zijn de "
+    "aantallen niet afgerond en kleine aantallen niet onderdrukt. Gaan cijfers uit dit pakket naar buiten, dan "
+    "gelden de publicatieregels (afronden op 5, 0–7 onderdrukken). De benchmark is de regio als geheel; er staan "
+    "geen cijfers van andere afzonderlijke aanbieders in."
+)
+
+
+def early_closure_signal(early: int, ended: int, region_share: float | None) -> bool:
+    """The perverse-incentive signal: at least two early closures and a share at least 5 percentage points
+    above the region's."""
+    if ended == 0 or early < 2:
+        return False
+    return early / ended >= (region_share or 0.0) + 0.05
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str
+    definition: str
+    count: int  # the provider's numerator
+    base: int  # the provider's denominator
+    region_count: int
+    region_base: int
+
+    @property
+    def share(self) -> float | None:
+        return self.count / self.base if self.base else None
+
+    @property
+    def region_share(self) -> float | None:
+        return self.region_count / self.region_base if self.region_base else None
+
+
+@dataclass(frozen=True)
+class VolumeRow:
+    profile: str
+    started: int
+    ended: int
+
+
+@dataclass(frozen=True)
+class Waiting:
+    n: int
+    median_days: float | None
+    p90_days: float | None
+    region_n: int
+    region_median_days: float | None
+
+
+@dataclass(frozen=True)
+class Ratings:
+    n: int
+    mean: float | None
+    region_mean: float | None
+    help_again: list[tuple[str, int]]
+    comments: list[str]
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    description: str
+    owner: str
+    due_on: date
+    status: str
+    from_period: str
+
+
+@dataclass
+class PackFigures:
+    region_name: str
+    letterhead: str
+    provider_id: int
+    provider_name: str
+    period_label: str
+    period_start: date
+    period_end: date
+    frequency_label: str
+    planned_on: date
+    early_weeks: int
+    volumes: list[VolumeRow] = field(default_factory=list)
+    spend_cents: int = 0
+    spend_by_kind: list[tuple[str, int]] = field(default_factory=list)
+    region_spend_cents: int = 0
+    indicators: list[Indicator] = field(default_factory=list)
+    waiting: Waiting | None = None
+    ratings: Ratings | None = None
+    actions: list[ActionLine] = field(default_factory=list)
+    carried: list[ActionLine] = field(default_factory=list)
+    notes: str = ""
+
+    @property
+    def early(self) -> Indicator:
+        return next(i for i in self.indicators if i.key == "early_closure")
+
+    @property
+    def early_signal(self) -> bool:
+        e = self.early
+        return early_closure_signal(e.count, e.base, e.region_share)
+
+
+KIND_LABELS = {
+    "start_half": "Eerste helft (start)",
+    "result_half": "Tweede helft (resultaat)",
+    "month": "Maandbedragen",
+    "pxq": "Geleverde eenheden (P×Q)",
+    "lump_sum": "Lumpsum",
+    "population": "Populatiebekostiging",
+    "reversal": "Correcties",
+}
+
+
+async def _volumes(session: AsyncSession, region_id: int, provider_id: int, start: date, end: date) -> list[VolumeRow]:
+    a = ARRANGEMENTS
+    started = and_(a.c.start_date >= start, a.c.start_date <= end)
+    ended = and_(a.c.end_date >= start, a.c.end_date <= end, a.c.status.in_(ENDED_STATUSES))
+    rows = (
+        await session.execute(
+            select(a.c.profile_id, func.count().filter(started), func.count().filter(ended))
+            .where(a.c.region_id == region_id, a.c.provider_id == provider_id, started | ended)
+            .group_by(a.c.profile_id)
+        )
+    ).all()
+    profiles = {p.id: p for p in await list_profiles(session, region_id)}
+    out = [(profiles[r[0]].number if r[0] in profiles else 99, profiles[r[0]].label if r[0] in profiles else "?",
+            int(r[1]), int(r[2])) for r in rows]  # fmt: skip
+    return [VolumeRow(label, s, e) for _n, label, s, e in sorted(out)]
+
+
+async def _indicators(
+    session: AsyncSession, region_id: int, provider_id: int, start: date, end: date, weeks: int
+) -> list[Indicator]:
+    a = ARRANGEMENTS
+    mine = a.c.provider_id == provider_id
+    achieved = a.c.result == "achieved"
+    dropout = a.c.end_reason.in_(("32", "33"))
+    early = and_((a.c.end_date - a.c.start_date) <= weeks * 7, a.c.result.is_distinct_from("achieved"))
+    transfer = a.c.end_reason == "38"
+    parts = [achieved, dropout, early, transfer]
+    cols = [func.count().filter(mine), func.count()]
+    for p in parts:
+        cols += [func.count().filter(and_(mine, p)), func.count().filter(p)]
+    row = (
+        await session.execute(
+            select(*cols).where(
+                a.c.region_id == region_id, a.c.status.in_(ENDED_STATUSES), a.c.end_date >= start,
+                a.c.end_date <= end, a.c.end_reason.is_distinct_from("change"),
+            )
+        )
+    ).one()  # fmt: skip
+    n, region_n = int(row[0]), int(row[1])
+    defs = [
+        ("goals", "Doelrealisatie", "Aandeel beëindigde arrangementen waarvan alle doelen behaald zijn."),
+        ("dropout", "Uitval", "Aandeel beëindigde arrangementen dat voortijdig is afgesloten door de cliënt (32) "
+         "of door de aanbieder (33)."),
+        ("early_closure", "Vroegtijdige afsluiting na de eerste betaling",
+         f"Aandeel beëindigde arrangementen dat binnen {weeks} weken na de start eindigde zonder dat de doelen "
+         "behaald zijn: het signaal van de perverse prikkel."),
+        ("transfers", "Overplaatsingen", "Aandeel beëindigde arrangementen met een overgang naar een andere "
+         "aanbieder (38)."),
+    ]  # fmt: skip
+    return [
+        Indicator(key, label, definition, int(row[2 + 2 * i]), n, int(row[3 + 2 * i]), region_n)
+        for i, (key, label, definition) in enumerate(defs)
+    ]
+
+
+async def _waiting(session: AsyncSession, region_id: int, provider_id: int, start: date, end: date) -> Waiting:
+    a = ARRANGEMENTS
+    days = a.c.start_date - a.c.agreed_on
+    mine = a.c.provider_id == provider_id
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(mine),
+                func.percentile_cont(0.5).within_group(days).filter(mine),
+                func.percentile_cont(0.9).within_group(days).filter(mine),
+                func.count(),
+                func.percentile_cont(0.5).within_group(days),
+            ).where(a.c.region_id == region_id, a.c.start_date >= start, a.c.start_date <= end,
+                    a.c.agreed_on.is_not(None))
+        )
+    ).one()  # fmt: skip
+    return Waiting(int(row[0]), _num(row[1]), _num(row[2]), int(row[3]), _num(row[4]))
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+async def _spend(
+    session: AsyncSession, region_id: int, provider_id: int, start: date, end: date
+) -> tuple[int, list[tuple[str, int]], int]:
+    ledger = LEDGER
+    in_period = and_(ledger.c.region_id == region_id, ledger.c.period >= start.replace(day=1), ledger.c.period <= end)
+    rows = (
+        await session.execute(
+            select(ledger.c.kind, func.coalesce(func.sum(ledger.c.amount_cents), 0))
+            .where(in_period, ledger.c.provider_id == provider_id)
+            .group_by(ledger.c.kind)
+        )
+    ).all()
+    region_total = (
+        await session.execute(select(func.coalesce(func.sum(ledger.c.amount_cents), 0)).where(in_period))
+    ).scalar_one()
+    by_kind = sorted(((KIND_LABELS.get(str(k), str(k)), int(v)) for k, v in rows), key=lambda kv: kv[0])
+    return sum(v for _k, v in by_kind), by_kind, int(region_total)
+
+
+async def _ratings(session: AsyncSession, region_id: int, provider_id: int, start: date, end: date) -> Ratings:
+    r = Rating
+    in_period = and_(col(r.region_id) == region_id, func.date(col(r.submitted_at)) >= start,
+                     func.date(col(r.submitted_at)) <= end)  # fmt: skip
+    mine = col(r.provider_id) == provider_id
+    n, mean, region_mean = (
+        await session.execute(
+            select(func.count().filter(mine), func.avg(r.usefulness).filter(mine), func.avg(r.usefulness))
+            .where(in_period)
+        )
+    ).one()  # fmt: skip
+    again: dict[Any, Any] = dict(
+        (await session.execute(
+            select(r.help_again, func.count()).where(in_period, mine).group_by(r.help_again)
+        )).all()
+    )  # fmt: skip
+    comments = (
+        await session.execute(
+            select(r.comment).where(in_period, mine, col(r.comment_status) == "approved")
+            .order_by(col(r.submitted_at).desc()).limit(10)
+        )
+    ).scalars().all()  # fmt: skip
+    return Ratings(int(n), _num(mean), _num(region_mean),
+                   [(label, int(again.get(code, 0))) for code, label in HELP_AGAIN_LABELS.items()],
+                   [str(c) for c in comments])  # fmt: skip
+
+
+def _action_lines(actions: list[ConversationAction], labels: dict[int, str]) -> list[ActionLine]:
+    return [
+        ActionLine(a.description, f"{OWNER_LABELS.get(a.owner_side, a.owner_side)}: {a.owner_name}", a.due_on,
+                   a.status, labels.get(a.conversation_id, ""))
+        for a in actions
+    ]
+
+
+async def pack_figures(session: AsyncSession, conversation: ContractConversation) -> PackFigures:
+    c = conversation
+    settings = await settings_of(session, c.region_id)
+    region = await session.get(Region, c.region_id)
+    carried = await carried_actions(session, c)
+    labels: dict[int, str] = dict(
+        (await session.execute(
+            select(ContractConversation.id, ContractConversation.period_label).where(
+                col(ContractConversation.id).in_({a.conversation_id for a in carried} | {c.id}))
+        )).all()
+    )  # fmt: skip
+    spend, by_kind, region_spend = await _spend(session, c.region_id, c.provider_id, c.period_start, c.period_end)
+    return PackFigures(
+        region_name=region.name if region else "", letterhead=region.letterhead_address if region else "",
+        provider_id=c.provider_id, provider_name=await provider_name(session, c.region_id, c.provider_id),
+        period_label=c.period_label, period_start=c.period_start, period_end=c.period_end,
+        frequency_label=FREQUENCY_LABELS.get(c.frequency, c.frequency), planned_on=c.planned_on,
+        early_weeks=settings.early_closure_weeks,
+        volumes=await _volumes(session, c.region_id, c.provider_id, c.period_start, c.period_end),
+        spend_cents=spend, spend_by_kind=by_kind, region_spend_cents=region_spend,
+        indicators=await _indicators(session, c.region_id, c.provider_id, c.period_start, c.period_end,
+                                     settings.early_closure_weeks),
+        waiting=await _waiting(session, c.region_id, c.provider_id, c.period_start, c.period_end),
+        ratings=await _ratings(session, c.region_id, c.provider_id, c.period_start, c.period_end),
+        actions=_action_lines(await actions_of(session, c), labels), carried=_action_lines(carried, labels),
+        notes=c.notes,
+    )  # fmt: skip
+
+
+# ---- charts (matplotlib, Agg, SVG) ---------------------------------------------------------------------------
+
+
+def _svg_data_uri(fig: Any) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 8, "svg.fonttype": "none", "font.family": "DejaVu Sans"})
+    return plt
+
+
+def indicator_chart(indicators: list[Indicator], provider: str) -> str:
+    """Grouped horizontal bars: the provider's share beside the region's, per indicator (percent)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 2.6))
+    ys = list(range(len(indicators)))
+    mine = [100 * (i.share or 0) for i in indicators]
+    region = [100 * (i.region_share or 0) for i in indicators]
+    ax.barh([y + 0.2 for y in ys], mine, height=0.4, color="#00457d", label=provider[:40])
+    ax.barh([y - 0.2 for y in ys], region, height=0.4, color="#9bb7d4", label="Regio (benchmark)")
+    ax.set_yticks(ys, [i.label for i in indicators])
+    ax.invert_yaxis()
+    ax.set_xlabel("procent van de beëindigde arrangementen")
+    ax.set_xlim(0, 100)
+    ax.legend(loc="lower right", frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _svg_data_uri(fig)
+
+
+def volume_chart(volumes: list[VolumeRow]) -> str | None:
+    if not volumes:
+        return None
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 2.4))
+    xs = list(range(len(volumes)))
+    ax.bar([x - 0.2 for x in xs], [v.started for v in volumes], width=0.4, color="#00457d", label="Gestart")
+    ax.bar([x + 0.2 for x in xs], [v.ended for v in volumes], width=0.4, color="#e07b00", label="Beëindigd")
+    ax.set_xticks(xs, [v.profile.split(":")[0] for v in volumes])
+    ax.set_ylabel("aantal arrangementen")
+    ax.legend(frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _svg_data_uri(fig)
+
+
+# ---- the PDF -------------------------------------------------------------------------------------------------
+
+
+def render_pack(figures: PackFigures, *, generated_at: datetime) -> bytes:
+    return render_pdf(
+        "pdf/conversation_pack.html", f=figures, generated_at=generated_at, rule=SMALL_NUMBERS_RULE,
+        indicator_svg=indicator_chart(figures.indicators, figures.provider_name),
+        volume_svg=volume_chart(figures.volumes), help_again_labels=HELP_AGAIN_LABELS,
+    )  # fmt: skip
+
+
+async def conversation_pack(
+    session: AsyncSession, principal: Principal, conversation_id: int, *, now: datetime
+) -> tuple[bytes, str]:
+    """The pack of one conversation the principal may see (team: any in the region; provider: its own).
+    Returns (pdf, file name)."""
+    conversation = await load_conversation(session, principal, conversation_id)
+    figures = await pack_figures(session, conversation)
+    return render_pack(figures, generated_at=now), f"gesprekspakket-{conversation.period_label}-{conversation.id}.pdf"
