@@ -46,6 +46,7 @@ def schedule() -> list[Job]:
     from contracts.jobs import evidence_expiry
     from jeugdregio.jobs import purge_idempotency_keys, send_outbox
     from quality.jobs import batch_month, publish_catalogue_figures, rating_invitations
+    from quality.services.conversations import plan_conversations_job
 
     return [
         Job("evidence_expiry", evidence_expiry, {"hour": 6, "minute": 0}, daily),
@@ -53,6 +54,7 @@ def schedule() -> list[Job]:
         Job("purge_idempotency_keys", purge_idempotency_keys, {"minute": 17}, hourly),
         Job("rating_invitations", rating_invitations, {"hour": 2, "minute": 15}, daily),
         Job("publish_catalogue_figures", publish_catalogue_figures, {"day": 1, "hour": 3, "minute": 0}, batch_month),
+        Job("plan_conversations", plan_conversations_job, {"hour": 5, "minute": 30}, daily),
     ]
 
 
