@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -141,3 +141,34 @@ async def test_a_used_invitation_cannot_be_sent_again(session, regions):
     await submit_rating(session, token, {"usefulness": "8", "help_again": "04"}, now=NOW)
     with pytest.raises(InvalidTransition):
         await issue(session, region.id, rw.arrangement_ids[0], now=NOW)
+
+
+async def test_youths_from_twelve_get_their_own_invitation_once_contracts_exports_birth_dates(
+    session, regions, monkeypatch
+) -> None:
+    import contracts.public
+    from contracts.models import FamilyPlan
+    from tests.support.invoicing_factories import build_invoicing
+
+    region = await regions.create()
+    world = await build_invoicing(session, region)
+    confirmed = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+    assert await inv.create_invitations(session, now=NOW, region_id=region.id) == 0
+    ids = {}
+    for label, birth in (("twelve", date(2014, 6, 10)), ("eleven", date(2014, 6, 11)), ("seventeen", date(2009, 1, 1))):
+        plan = FamilyPlan(region_id=region.id, reference=f"GP-{label[:3]}-{region.id}", referrer_membership_id=(
+            await session.execute(select(FamilyPlan.referrer_membership_id).where(FamilyPlan.id == world.plan_id))
+        ).scalar_one(), referrer_type="01", bsn="111222333", youth_pseudonym="p", youth_name="X", birth_date=birth,
+            paying_municipality_id=region.municipality_ids[0], created_at=NOW)  # fmt: skip
+        session.add(plan)
+        await session.flush()
+        world.plan_id = plan.id
+        ids[label] = await add_arrangement(session, world, status="confirmed", confirmed_at=confirmed)
+    assert await inv.create_invitations(session, now=NOW, region_id=region.id) == 3  # parents only, so far
+    monkeypatch.setattr(contracts.public, "PLAN_BIRTH_DATES", select(FamilyPlan.id, FamilyPlan.birth_date),
+                        raising=False)  # fmt: skip
+    assert await inv.create_invitations(session, now=NOW, region_id=region.id) == 2
+    assert await inv.create_invitations(session, now=NOW, region_id=region.id) == 0
+    youth = set((await session.execute(select(RatingInvitation.arrangement_id).where(
+        RatingInvitation.region_id == region.id, RatingInvitation.informant == "youth"))).scalars())  # fmt: skip
+    assert youth == {ids["twelve"], ids["seventeen"]}  # twelve on the day of confirmation; eleven is not

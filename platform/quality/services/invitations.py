@@ -1,7 +1,7 @@
 """Rating invitations (DOMAIN.md §6, QUALITY-BAR §3 "Rating links").
 
 - `create_invitations`: the job's set-based step. Every confirmed arrangement gets one invitation per informant
-  (the parent; the youth from the region's minimum age once contracts exposes the age, see below). A rerun adds
+  (the parent; the youth from the region's minimum age, see below). A rerun adds
   nothing: the unique (region_id, arrangement_id, informant) is the backstop, ON CONFLICT DO NOTHING the path.
 - A link is issued when the invitation goes out: by e-mail through the outbox (`send_invitation_email`) or as a
   printable letter with a QR code (`invitation_letter`). The token has 256 random bits and is never stored: only
@@ -10,8 +10,9 @@
   arrangements). Everyone else, and another region's arrangement: 404.
 
 Known limits: the family's e-mail address is not kept here (it lives only in the queued mail); the mail body in
-the outbox holds the link until it is sent. The youth's own invitation needs the age at confirmation, which
-contracts does not expose yet: until it does, only the parent is invited."""
+the outbox holds the link until it is sent. The youth's own invitation needs the age at confirmation: it is made
+as soon as contracts.public exports PLAN_BIRTH_DATES (see `plan_birth_dates_source`); until then only the parent
+is invited."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, String, and_, literal, select
+from sqlalchemy import DateTime, String, and_, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,27 +63,54 @@ async def rating_settings(session: AsyncSession, region_id: int) -> Settings:
 # ---- the job's step: one invitation per informant per confirmed arrangement ---------------------------------
 
 
+def plan_birth_dates_source() -> Any | None:
+    """contracts.public.PLAN_BIRTH_DATES — a read-only selectable (id, birth_date) of family plans — when contracts
+    exports it; until then only parents are invited."""
+    from contracts import public
+
+    return getattr(public, "PLAN_BIRTH_DATES", None)
+
+
 async def create_invitations(session: AsyncSession, *, now: datetime, region_id: int | None = None) -> int:
-    """Set-based: one INSERT … SELECT over the confirmed arrangements without a parent invitation (all regions,
-    or one). Returns the number of invitations added; a rerun adds none."""
-    source = select(
-        A.region_id, A.id, A.provider_id, A.profile_id, literal("parent", String), literal(now, DateTime(timezone=True))
-    ).where(A.status == "confirmed")
-    if region_id is not None:
-        source = source.where(A.region_id == region_id)
+    """Set-based: one INSERT … SELECT per informant over the confirmed arrangements without that invitation (all
+    regions, or one). The youth is invited when aged at least the region's `youth_min_age` on the confirmation
+    date. Returns the number of invitations added; a rerun adds none."""
     inv = RatingInvitation.__table__  # type: ignore[attr-defined]
-    source = source.where(
-        ~select(inv.c.id)
-        .where(and_(inv.c.region_id == A.region_id, inv.c.arrangement_id == A.id, inv.c.informant == "parent"))
-        .exists()
-    )
-    stmt = (
-        insert(inv)
-        .from_select(["region_id", "arrangement_id", "provider_id", "profile_id", "informant", "created_at"], source)
-        .on_conflict_do_nothing(index_elements=["region_id", "arrangement_id", "informant"])
-        .returning(inv.c.id)
-    )
-    return len((await session.execute(stmt)).all())
+    columns = ["region_id", "arrangement_id", "provider_id", "profile_id", "informant", "created_at"]
+    added = 0
+    births = plan_birth_dates_source()
+    for informant in INFORMANTS:
+        if informant == "youth" and births is None:
+            continue
+        source = select(
+            A.region_id, A.id, A.provider_id, A.profile_id, literal(informant, String),
+            literal(now, DateTime(timezone=True)),
+        ).where(A.status == "confirmed")  # fmt: skip
+        if region_id is not None:
+            source = source.where(A.region_id == region_id)
+        if informant == "youth":
+            b = births.subquery() if hasattr(births, "subquery") else births  # type: ignore[union-attr]
+            settings = RatingSettings.__table__  # type: ignore[attr-defined]
+            min_age = func.coalesce(
+                select(settings.c.youth_min_age).where(settings.c.region_id == A.region_id).scalar_subquery(),
+                DEFAULT_YOUTH_MIN_AGE,
+            )
+            age = func.date_part("year", func.age(func.date(func.timezone("Europe/Amsterdam", A.confirmed_at)),
+                                                  b.c.birth_date))  # fmt: skip
+            source = source.join(b, b.c.id == A.plan_id).where(A.confirmed_at.is_not(None), age >= min_age)
+        source = source.where(
+            ~select(inv.c.id)
+            .where(and_(inv.c.region_id == A.region_id, inv.c.arrangement_id == A.id, inv.c.informant == informant))
+            .exists()
+        )
+        stmt = (
+            insert(inv)
+            .from_select(columns, source)
+            .on_conflict_do_nothing(index_elements=["region_id", "arrangement_id", "informant"])
+            .returning(inv.c.id)
+        )
+        added += len((await session.execute(stmt)).all())
+    return added
 
 
 # ---- who may see and send invitations -------------------------------------------------------------------------
