@@ -114,6 +114,40 @@ def _base_url(request: Request[Any, Any, Any]) -> str:
     return get_settings().base_url
 
 
+def _list_page(
+    request: Request[Any, Any, Any], principal: Principal, rows: list[inv.InvitationRow], settings: inv.Settings,
+    *, status_code: int = 200, errors: dict[str, str] | None = None, form: dict[str, Any] | None = None,
+) -> Response[str]:  # fmt: skip
+    return page(
+        request, "quality/invitation_list.html", status_code=status_code, rows=rows, settings=settings,
+        may_edit=principal.role in inv.SETTINGS_EDITORS, errors=errors or {}, form=form or {},
+    )  # fmt: skip
+
+
+@get("/kwaliteit/uitnodigingen", guards=[requires_sender], include_in_schema=False)
+async def invitations_list(request: Request[Any, Any, Any], db: AsyncSession, principal: Principal) -> Response[str]:
+    rows = await inv.invitation_list(db, principal, now=utcnow())
+    return _list_page(request, principal, rows, await inv.rating_settings(db, principal.region_id))
+
+
+@post("/kwaliteit/uitnodigingen/instellingen", guards=[requires_roles(*inv.SETTINGS_EDITORS)],
+      include_in_schema=False)  # fmt: skip
+async def invitation_settings(
+    request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, data: Form
+) -> Response[Any]:
+    try:
+        await inv.save_rating_settings(
+            db, principal, link_valid_days=str(data.get("link_valid_days", "")),
+            youth_min_age=str(data.get("youth_min_age", "")), actor=principal.actor(), now=utcnow(),
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        await db.rollback()
+        rows = await inv.invitation_list(db, principal, now=utcnow())
+        settings = await inv.rating_settings(db, principal.region_id)
+        return _list_page(request, principal, rows, settings, status_code=422, errors=exc.by_field(), form=data)
+    return redirect("/kwaliteit/uitnodigingen", "De instellingen voor beoordelingslinks zijn opgeslagen.")
+
+
 @get("/kwaliteit/uitnodigingen/{arrangement_id:int}", guards=[requires_sender], include_in_schema=False)
 async def invitations_page(
     request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, arrangement_id: int
@@ -179,6 +213,7 @@ async def comments_moderate(
 
 
 ROUTES: list[Any] = [
-    rating_page, rating_submit, rating_thanks, rating_submit_api, invitations_page, invitation_email,
+    rating_page, rating_submit, rating_thanks, rating_submit_api, invitations_list, invitation_settings,
+    invitations_page, invitation_email,
     invitation_letter, comments_page, comments_moderate,
 ]  # fmt: skip

@@ -30,7 +30,7 @@ from contracts.public import ARRANGEMENTS
 from jeugdregio import audit, outbox
 from jeugdregio.audit import Actor
 from jeugdregio.auth import Principal
-from jeugdregio.errors import InvalidTransition, NotFound, ValidationFailed
+from jeugdregio.errors import ErrorCollector, InvalidTransition, NotFound, ValidationFailed
 from jeugdregio.security import new_token, token_hash
 from jeugdregio.tables import TEAM_ROLES, Region
 from quality.models import INFORMANTS, RatingInvitation, RatingSettings
@@ -175,6 +175,87 @@ async def invitations_for(session: AsyncSession, principal: Principal, arrangeme
         for r in rows
     ]
     return ArrangementInvitations(arrangement.id, arrangement.reference, names.get(arrangement.provider_id, ""), views)
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    arrangement_id: int
+    reference: str
+    provider_name: str
+    informant_label: str
+    state: str
+    confirmed_at: datetime | None
+
+
+async def invitation_list(
+    session: AsyncSession, principal: Principal, *, now: datetime, open_only: bool = True, limit: int = 200
+) -> list[InvitationRow]:
+    """The invitations the principal may send (team: the region; referrer: the results it confirmed), newest
+    confirmation first; `open_only`: not yet used and not sent, or expired."""
+    scope = select(A.id, A.reference, A.provider_id, A.confirmed_at).where(
+        A.region_id == principal.region_id, A.status == "confirmed"
+    )
+    if principal.role == "referrer":
+        scope = scope.where(A.confirmed_by == principal.user_id)
+    elif principal.role not in TEAM_ROLES:
+        scope = scope.where(False)
+    arr = scope.subquery()
+    q = (
+        select(RatingInvitation, arr.c.reference, arr.c.confirmed_at)
+        .join(arr, arr.c.id == RatingInvitation.arrangement_id)
+        .where(RatingInvitation.region_id == principal.region_id)
+    )
+    if open_only:
+        q = q.where(
+            RatingInvitation.used_at.is_(None),  # type: ignore[union-attr]
+            (RatingInvitation.issued_at.is_(None)) | (RatingInvitation.expires_at <= now),  # type: ignore[union-attr, operator]
+        )
+    rows = (await session.execute(q.order_by(arr.c.confirmed_at.desc(), RatingInvitation.id).limit(limit))).all()
+    names = await listing_names(session, principal.region_id, sorted({r[0].provider_id for r in rows}))
+    out = []
+    for invitation, reference, confirmed_at in rows:
+        view = InvitationView(invitation.id or 0, invitation.informant, INFORMANT_LABELS[invitation.informant],
+                              invitation.channel, invitation.issued_at, invitation.expires_at, invitation.used_at)
+        out.append(InvitationRow(invitation.arrangement_id, reference, names.get(invitation.provider_id, ""),
+                                 view.informant_label, view.state(now), confirmed_at))
+    return out
+
+
+SETTINGS_EDITORS = ("team_admin", "team_quality")
+
+
+async def save_rating_settings(
+    session: AsyncSession, principal: Principal, *, link_valid_days: str, youth_min_age: str, actor: Actor,
+    now: datetime,
+) -> Settings:
+    """The region's link validity (1–365 days) and the youth's minimum age (0–18) for its own invitation."""
+    if principal.role not in SETTINGS_EDITORS:
+        raise NotFound()
+    errors = ErrorCollector()
+    values: dict[str, int] = {}
+    for name, raw, low, high, message in (
+        ("link_valid_days", link_valid_days, 1, 365, "Geldigheid: een heel aantal dagen van 1 tot en met 365."),
+        ("youth_min_age", youth_min_age, 0, 18, "Leeftijd jongere: een hele leeftijd van 0 tot en met 18."),
+    ):
+        try:
+            values[name] = int(str(raw).strip())
+        except ValueError:
+            values[name] = -1
+        if not low <= values[name] <= high:
+            errors.add(name, message)
+    errors.raise_if_any()
+    before = await rating_settings(session, principal.region_id)
+    table = RatingSettings.__table__  # type: ignore[attr-defined]
+    await session.execute(
+        insert(table).values(region_id=principal.region_id, **values)
+        .on_conflict_do_update(index_elements=["region_id"], set_=values)
+    )  # fmt: skip
+    await audit.record(
+        session, actor, object_type="rating_settings", object_id=principal.region_id, action="update", now=now,
+        summary=audit.changes({"link_valid_days": before.link_valid_days, "youth_min_age": before.youth_min_age},
+                              values),
+    )  # fmt: skip
+    return Settings(values["link_valid_days"], values["youth_min_age"])
 
 
 async def _issue_link(
