@@ -31,7 +31,10 @@ PUBLIC = {("GET", "/"), ("GET", "/inloggen"), ("POST", "/inloggen"), ("GET", "/a
           ("GET", "/api/v1/catalogue/providers"), ("GET", "/api/v1/catalogue/providers/{listing_id:int}"),
           ("GET", "/api/v1/catalogue/profiles"),
           # the current tariff list is public information (catalogue/routes/tariffs.py)
-          ("GET", "/tarieven.pdf"), ("GET", "/tarieven.csv")}  # fmt: skip
+          ("GET", "/tarieven.pdf"), ("GET", "/tarieven.csv"),
+          # families rate the care through a one-time link, without an account (quality/routes/ratings.py)
+          ("GET", "/beoordelen/{token:str}"), ("POST", "/beoordelen"), ("GET", "/beoordelen/bedankt"),
+          ("POST", "/api/v1/ratings")}  # fmt: skip
 SKIP_PREFIXES = ("/static", "/schema")
 # POSTs whose effect on the caller's own session/data would disturb the rest of the matrix
 NO_POST_PROBE = {"/uitloggen", "/inloggen", "/aanmelden", "/mijn-aanmelding/intrekken"}

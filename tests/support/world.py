@@ -42,6 +42,7 @@ class Objects:
     lump_sum_id: int = 0
     population_budget_id: int = 0
     period: str = "2026-01"
+    conversation_id: int = 0  # quality: contract conversations (0: none yet, the route must answer 404)
     users: dict[str, str] = field(default_factory=dict)  # role -> e-mail
 
 
@@ -117,6 +118,11 @@ async def build_world(region: TestRegion, *, catalogue: bool = False) -> Objects
         uid = (await s.execute(select(User.id).where(User.email == user_email))).scalar_one()
         app.applicant_user_id = uid  # type: ignore[union-attr]
         await s.commit()
+    if catalogue:  # a family plan of this world's referrer, invited to its provider, with a started arrangement
+        from tests.support.arrangement_factories import make_arrangement, make_plan
+
+        objects.plan_id = await make_plan(region, objects)
+        objects.arrangement_id = await make_arrangement(region, objects, objects.plan_id, status="started")
     return objects
 
 
