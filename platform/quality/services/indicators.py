@@ -180,7 +180,7 @@ async def profile_norms(session: AsyncSession, region_id: int) -> dict[int, int]
 
 def _base_query(
     region_id: int, period: Period, settings: IndicatorSettingsView, norms: dict[int, int],
-    goal_results: Any | None, *, municipality_id: int | None = None,
+    goal_results: Any | None, *, municipality_id: int | None = None, provider_id: int | None = None,
 ) -> Any:  # fmt: skip
     """One row per arrangement that started or ended in the period, with its flags."""
     later = ARRANGEMENTS.alias("later")
@@ -218,6 +218,8 @@ def _base_query(
     q = select(*cols).where(A.region_id == region_id, or_(ended_in, started_in))
     if municipality_id is not None:
         q = q.where(A.paying_municipality_id == municipality_id)
+    if provider_id is not None:
+        q = q.where(A.provider_id == provider_id)
     base = q.subquery("base")
     goals: Any = None
     if goal_results is not None:
@@ -254,12 +256,13 @@ async def compute_indicators(
     goal_results: Any | None = None,
     use_public_goal_results: bool = True,
     municipality_id: int | None = None,
+    provider_id: int | None = None,
 ) -> list[IndicatorRow]:
     """The groups of `by` (a subset of provider/profile/municipality) plus the benchmark row (all None,
-    benchmark=True) for `period`, in one query. `municipality_id` restricts everything to that municipality's
-    residents (the benchmark then is the municipality's own total; callers wanting the regional benchmark
-    call without it). `goal_results`: a table with arrangement_id, region_id, outcome (default: GOAL_RESULTS
-    from contracts.public when it exists)."""
+    benchmark=True) for `period`, in one query. `municipality_id` / `provider_id` restrict everything to that
+    municipality's residents / that provider's arrangements (the benchmark row then is their own total;
+    callers wanting the regional benchmark call without them). `goal_results`: a table with arrangement_id,
+    region_id, outcome (default: GOAL_RESULTS from contracts.public when it exists)."""
     if any(d not in DIMENSIONS for d in by):
         raise ValueError(f"unknown dimension in {by}")
     settings = settings or await indicator_settings(session, region_id)
@@ -267,7 +270,7 @@ async def compute_indicators(
     if goal_results is None and use_public_goal_results:
         goal_results = goal_results_source()
     base, goals, ratings = _base_query(region_id, period, settings, norms, goal_results,
-                                       municipality_id=municipality_id)  # fmt: skip
+                                       municipality_id=municipality_id, provider_id=provider_id)  # fmt: skip
     b = base.c
     ended = b.ended_in
     weeks_days = settings.early_closure_weeks * 7
