@@ -538,3 +538,8 @@ def catalogue_search_uncached(ctx: Context) -> Row:
     row = http_row("catalogue search, cache off", ctx.compare(ours), PUBLIC_SEARCH)
     row.notes.insert(0, f"data: {data.summary()}")
     return row
+
+
+# ---- workloads in modules of their own (imported last: they register through the decorator above) ----------
+
+from bench import conversation_pack_workload  # noqa: E402,F401

@@ -378,11 +378,19 @@ def volume_chart(volumes: list[VolumeRow]) -> str | None:
 # ---- the PDF -------------------------------------------------------------------------------------------------
 
 
-def render_pack(figures: PackFigures, *, generated_at: datetime) -> bytes:
+def pack_charts(figures: PackFigures) -> dict[str, str | None]:
+    return {
+        "indicator_svg": indicator_chart(figures.indicators, figures.provider_name),
+        "volume_svg": volume_chart(figures.volumes),
+    }
+
+
+def render_pack(
+    figures: PackFigures, *, generated_at: datetime, charts: dict[str, str | None] | None = None
+) -> bytes:
     return render_pdf(
         "pdf/conversation_pack.html", f=figures, generated_at=generated_at, rule=SMALL_NUMBERS_RULE,
-        indicator_svg=indicator_chart(figures.indicators, figures.provider_name),
-        volume_svg=volume_chart(figures.volumes), help_again_labels=HELP_AGAIN_LABELS,
+        help_again_labels=HELP_AGAIN_LABELS, **(charts if charts is not None else pack_charts(figures)),
     )  # fmt: skip
 
 
