@@ -167,7 +167,7 @@ async def indicator_settings(session: AsyncSession, region_id: int) -> Indicator
 
 async def profile_norms(session: AsyncSession, region_id: int) -> dict[int, int]:
     """Duration norm in days per profile id: the region's own, else DEFAULT_NORM_DAYS by complexity."""
-    own = dict(
+    own: dict[int, int] = dict(
         (await session.execute(
             select(ProfileNorm.profile_id, ProfileNorm.norm_days).where(ProfileNorm.region_id == region_id)  # type: ignore[arg-type]
         )).all()
