@@ -62,9 +62,9 @@ def _fail(errors: list[FieldError]) -> ImportFailed:
     return ImportFailed(errors, len(errors))
 
 
-def prepare_lines(content: bytes) -> tuple[list[str], list[FieldError]]:
+def prepare_lines(content: bytes, first_row: int = 2) -> tuple[list[str], list[FieldError]]:
     """Encoding, delimiter and column count, per line; returns 'rownumber;line' strings ready for COPY (CSV)
-    and the errors. Row 1 is the header."""
+    and the errors. Row 1 is the header; `first_row` numbers the first line after it (1 for JSON lines)."""
     if content.startswith(b"\xef\xbb\xbf"):
         content = content[3:]
     try:
@@ -88,7 +88,7 @@ def prepare_lines(content: bytes) -> tuple[list[str], list[FieldError]]:
     errors: list[FieldError] = []
     if len(lines) > MAX_ROWS + 2:
         return [], [FieldError("bestand", f"Te veel rijen: ten hoogste {MAX_ROWS} per bestand.", None)]
-    for number, raw in enumerate(lines[1:], start=2):
+    for number, raw in enumerate(lines[1:], start=first_row):
         line = raw[:-1] if raw.endswith("\r") else raw
         if not line.strip():
             continue
@@ -319,9 +319,13 @@ async def import_declarations(
     channel: str,
     actor: Actor,
     now: datetime,
+    first_row: int = 2,
+    errors: list[FieldError] | None = None,
 ) -> ImportResult:
-    """Check and store a whole CSV file, or raise ImportFailed (nothing stored: the caller rolls back)."""
-    lines, errors = prepare_lines(content)
+    """Check and store a whole CSV file, or raise ImportFailed (nothing stored: the caller rolls back).
+    `errors`: problems the caller already found (e.g. unreadable JSON lines), reported together."""
+    lines, found_early = prepare_lines(content, first_row)
+    errors = [*(errors or []), *found_early]
     if not lines and not errors:
         raise ImportFailed([FieldError("bestand", "Het bestand bevat geen declaraties (alleen de kopregel).", 1)], 1)
     if errors and not lines:
