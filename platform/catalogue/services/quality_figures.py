@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.models import Listing, QualityFigure
+from catalogue.models import CareProfile, Listing, QualityFigure
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,22 @@ class PublishedFigure:
     n_ratings: int | None  # rounded; None = suppressed
     rating_mean_x10: int | None  # None = fewer ratings than the minimum
     definition: str
+
+    @property
+    def shown(self) -> bool:
+        """Whether any figure of the row is published."""
+        return any(v is not None for v in (self.n_ended, self.share_achieved_pct, self.n_ratings,
+                                           self.rating_mean_x10))  # fmt: skip
+
+    def as_json(self) -> dict[str, object]:
+        """For the public API: suppressed figures are null."""
+        return {
+            "period": {"start": self.period_start.isoformat(), "end_exclusive": self.period_end.isoformat(),
+                       "label": self.period_label},
+            "ended": self.n_ended, "all_goals_achieved_pct": self.share_achieved_pct, "ratings": self.n_ratings,
+            "rating_mean": None if self.rating_mean_x10 is None else self.rating_mean_x10 / 10,
+            "definition": self.definition,
+        }  # fmt: skip
 
     @property
     def rating_mean(self) -> str | None:
@@ -99,3 +116,44 @@ async def listing_names(session: AsyncSession, region_id: int, provider_ids: lis
         )
     )
     return {int(pid): str(name) for pid, name in rows.all()}
+
+
+@dataclass(frozen=True)
+class ListingQuality:
+    """What a provider page shows: the overall row and the rows per profile (number and name)."""
+
+    overall: PublishedFigure | None
+    profiles: tuple[tuple[int, str, PublishedFigure], ...]
+
+    def as_json(self) -> dict[str, object] | None:
+        if self.overall is None:
+            return None
+        return {**self.overall.as_json(),
+                "profiles": [{"number": n, "name": name, **f.as_json()} for n, name, f in self.profiles]}  # fmt: skip
+
+
+async def quality_of_listings(session: Any, region_id: int, listing_ids: list[int]) -> dict[int, ListingQuality]:
+    """Published figures per listing id (one statement): overall first, then per profile number."""
+    if not listing_ids:
+        return {}
+    rows = (
+        await session.execute(
+            select(Listing.id, QualityFigure, CareProfile.number, CareProfile.name)
+            .join(QualityFigure, and_(QualityFigure.region_id == Listing.region_id,
+                                      QualityFigure.provider_id == Listing.provider_id))
+            .outerjoin(CareProfile, CareProfile.id == QualityFigure.profile_id)
+            .where(Listing.region_id == region_id, Listing.id.in_(listing_ids))  # type: ignore[union-attr]
+            .order_by(Listing.id, CareProfile.number.nulls_first())  # type: ignore[union-attr]
+        )
+    ).all()  # fmt: skip
+    overall: dict[int, PublishedFigure] = {}
+    per_profile: dict[int, list[tuple[int, str, PublishedFigure]]] = {}
+    for listing_id, figure, number, name in rows:
+        if figure.profile_id is None:
+            overall[listing_id] = _view(figure)
+        else:
+            per_profile.setdefault(listing_id, []).append((int(number), str(name), _view(figure)))
+    return {
+        lid: ListingQuality(overall.get(lid), tuple(per_profile.get(lid, ())))
+        for lid in listing_ids if lid in overall or lid in per_profile
+    }  # fmt: skip
