@@ -44,6 +44,7 @@ def hourly(now: datetime) -> str:
 
 def schedule() -> list[Job]:
     from contracts.jobs import evidence_expiry
+    from invoicing.jobs import previous_month, settle_previous_month
     from jeugdregio.jobs import purge_idempotency_keys, send_outbox
     from quality.jobs import batch_month, publish_catalogue_figures, rating_invitations
     from quality.services.conversations import plan_conversations_job
@@ -52,6 +53,8 @@ def schedule() -> list[Job]:
         Job("evidence_expiry", evidence_expiry, {"hour": 6, "minute": 0}, daily),
         Job("send_outbox", send_outbox, {"minute": "*"}, minutely),
         Job("purge_idempotency_keys", purge_idempotency_keys, {"minute": 17}, hourly),
+        # daily at 02:30; settles the previous month once a region's settlement day has come (lock per month)
+        Job("settle_previous_month", settle_previous_month, {"hour": 2, "minute": 30}, previous_month),
         Job("rating_invitations", rating_invitations, {"hour": 2, "minute": 15}, daily),
         Job("publish_catalogue_figures", publish_catalogue_figures, {"day": 1, "hour": 3, "minute": 0}, batch_month),
         Job("plan_conversations", plan_conversations_job, {"hour": 5, "minute": 30}, daily),
