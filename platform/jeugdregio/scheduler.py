@@ -55,7 +55,7 @@ def schedule() -> list[Job]:
         Job("purge_idempotency_keys", purge_idempotency_keys, {"minute": 17}, hourly),
         # daily at 02:30; settles the previous month once a region's settlement day has come (lock per month)
         Job("settle_previous_month", settle_previous_month, {"hour": 2, "minute": 30}, previous_month),
-        Job("rating_invitations", rating_invitations, {"hour": 2, "minute": 15}, daily),
+        Job("rating_invitations", rating_invitations, {"minute": 5}, hourly),
         Job("publish_catalogue_figures", publish_catalogue_figures, {"day": 1, "hour": 3, "minute": 0}, batch_month),
         Job("plan_conversations", plan_conversations_job, {"hour": 5, "minute": 30}, daily),
     ]

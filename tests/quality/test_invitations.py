@@ -172,3 +172,14 @@ async def test_youths_from_twelve_get_their_own_invitation_once_contracts_export
     youth = set((await session.execute(select(RatingInvitation.arrangement_id).where(
         RatingInvitation.region_id == region.id, RatingInvitation.informant == "youth"))).scalars())  # fmt: skip
     assert youth == {ids["twelve"], ids["seventeen"]}  # twelve on the day of confirmation; eleven is not
+
+
+async def test_a_result_confirmed_since_the_last_job_run_can_be_sent_at_once(session, regions) -> None:
+    region = await regions.create()
+    rw = await confirmed_arrangements(session, region, 1)  # the job has not run
+    view = await inv.invitations_for(session, team_principal(region.id), rw.arrangement_ids[0])
+    assert [(i.id, i.informant, i.state(NOW)) for i in view.invitations] == [(0, "parent", "nog niet verstuurd")]
+    token = await issue(session, region.id, rw.arrangement_ids[0], now=NOW)
+    row = (await session.execute(select(RatingInvitation).where(RatingInvitation.region_id == region.id))).scalar_one()
+    assert row.token_hash == token_hash(token)
+    assert await inv.create_invitations(session, now=NOW, region_id=region.id) == 0  # the job finds nothing to do

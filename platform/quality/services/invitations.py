@@ -71,7 +71,9 @@ def plan_birth_dates_source() -> Any | None:
     return getattr(public, "PLAN_BIRTH_DATES", None)
 
 
-async def create_invitations(session: AsyncSession, *, now: datetime, region_id: int | None = None) -> int:
+async def create_invitations(
+    session: AsyncSession, *, now: datetime, region_id: int | None = None, arrangement_id: int | None = None
+) -> int:
     """Set-based: one INSERT … SELECT per informant over the confirmed arrangements without that invitation (all
     regions, or one). The youth is invited when aged at least the region's `youth_min_age` on the confirmation
     date. Returns the number of invitations added; a rerun adds none."""
@@ -88,6 +90,8 @@ async def create_invitations(session: AsyncSession, *, now: datetime, region_id:
         ).where(A.status == "confirmed")  # fmt: skip
         if region_id is not None:
             source = source.where(A.region_id == region_id)
+        if arrangement_id is not None:
+            source = source.where(A.id == arrangement_id)
         if informant == "youth":
             b = births.subquery() if hasattr(births, "subquery") else births  # type: ignore[union-attr]
             settings = RatingSettings.__table__  # type: ignore[attr-defined]
@@ -174,6 +178,8 @@ async def invitations_for(session: AsyncSession, principal: Principal, arrangeme
                        r.used_at)
         for r in rows
     ]
+    if not views:  # confirmed after the job last ran: the parent's invitation is made when it is first sent
+        views = [InvitationView(0, "parent", INFORMANT_LABELS["parent"], None, None, None, None)]
     return ArrangementInvitations(arrangement.id, arrangement.reference, names.get(arrangement.provider_id, ""), views)
 
 
@@ -268,6 +274,8 @@ async def _issue_link(
     arrangement = (await session.execute(_visible_arrangement(principal, arrangement_id))).one_or_none()
     if arrangement is None:
         raise NotFound()
+    # a result confirmed since the job last ran: make its invitations now (idempotent, as the job)
+    await create_invitations(session, now=now, region_id=principal.region_id, arrangement_id=arrangement_id)
     invitation = (
         await session.execute(
             select(RatingInvitation)
