@@ -82,9 +82,11 @@ async def test_plan_references_count_up_and_audit_has_no_bsn(setup) -> None:
     async with region.maker() as s:
         from contracts.models import FamilyPlan
 
-        refs = [(await s.get(FamilyPlan, p)).reference for p in (p1, p2)]  # type: ignore[union-attr]
+        refs = [(await s.get(FamilyPlan, p)).reference for p in (world.plan_id, p1, p2)]  # type: ignore[union-attr]
         year = today(utcnow()).year
-        assert refs == [f"GP-{year}-000001", f"GP-{year}-000002"]
+        assert all(r.startswith(f"GP-{year}-") and len(r) == 14 for r in refs)
+        numbers = [int(r.rsplit("-", 1)[1]) for r in refs]
+        assert numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]
         summaries = (await s.execute(select(AuditEvent.summary).where(AuditEvent.region_id == region.id))).scalars()
         assert all("111222333" not in str(x) for x in summaries)
 
