@@ -30,7 +30,7 @@ from jeugdregio.errors import InvalidTransition, NotFound, ValidationFailed
 from jeugdregio.pdf import html_to_pdf
 from jeugdregio.spreadsheets import csv_bytes, xlsx_bytes
 from jeugdregio.tables import TEAM_ROLES, Document, Municipality, Region
-from jeugdregio.templating import render_template
+from jeugdregio.templating import euro, render_template
 
 # ---- build (called by the settlement run as its last step) ----------------------------------------------------
 
@@ -108,6 +108,36 @@ class MunicipalityPart:
     @property
     def subtotal_cents(self) -> int:
         return sum(line.amount_cents for line in self.lines)
+
+    def columns(self) -> list[str]:
+        """The lines as fixed-width text for the PDF (one short paragraph per line: WeasyPrint lays out one text
+        line instead of a table cell per value, about twice as fast)."""
+        return [
+            _columns(ln.reference, ln.youth, ln.type_code, ln.kind_label, euro(ln.amount_cents)) for ln in self.lines
+        ]
+
+    def subtotal_column(self) -> str:
+        return _columns(f"Subtotaal {self.name}", "", "", "", euro(self.subtotal_cents), wide=True)
+
+
+COLUMN_WIDTHS = (24, 10, 8, 22, 16)  # reference, youth, code, kind, amount (right-aligned)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) < width else text[: width - 2] + "…"
+
+
+def _columns(reference: str, youth: str, code: str, kind: str, amount: str, *, wide: bool = False) -> str:
+    ref_w, youth_w, code_w, kind_w, amount_w = COLUMN_WIDTHS
+    if wide:  # a subtotal: the label may use the first four columns
+        label_w = ref_w + youth_w + code_w + kind_w
+        return f"{_cut(reference, label_w):<{label_w}}{amount:>{amount_w}}"
+    return (f"{_cut(reference, ref_w):<{ref_w}}{_cut(youth or '–', youth_w):<{youth_w}}"
+            f"{_cut(code or '–', code_w):<{code_w}}{_cut(kind, kind_w):<{kind_w}}{amount:>{amount_w}}")  # fmt: skip
+
+
+def column_header() -> str:
+    return _columns("Referentie", "Jeugdige", "Code", "Soort", "Bedrag")
 
 
 @dataclass(frozen=True)
@@ -338,7 +368,8 @@ async def specification_detail(
 
 
 def pdf_context(detail: SpecDetail, *, generated_at: datetime) -> dict[str, Any]:
-    return {"d": detail, "period_label": period_label(detail.spec.period), "generated_at": generated_at}
+    return {"d": detail, "period_label": period_label(detail.spec.period), "generated_at": generated_at,
+            "column_header": column_header()}  # fmt: skip
 
 
 def render_spec_html(detail: SpecDetail, *, generated_at: datetime) -> str:
