@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.public import DEFAULT_PROFILES, create_profile, seed_catalogue, seed_offerings_demo
@@ -44,12 +44,22 @@ async def ensure_demo(url: str, *, seed: int = 2026) -> bool:
     """Seed the demo region unless it exists. Returns True when it created data."""
     engine = make_engine(url)
     try:
-        async with make_sessionmaker(engine)() as session:
+        maker = make_sessionmaker(engine)
+        async with maker() as session:
             if (await session.execute(select(Region.id).where(Region.slug == "wbw"))).first():
                 return False
-            await seed_demo(session, seed=seed)
+            ctx = await seed_demo(session, seed=seed)
             await session.commit()
-            return True
+        # settlement commits per step (it must survive a kill), so it runs after the seed is committed
+        from invoicing.demo import seed_budgets_demo, settle_history_demo
+
+        now = utcnow()
+        await settle_history_demo(maker, region_id=ctx.region_id, first_month=date(now.year - 1, 1, 1), day=today(now))
+        async with maker() as session:
+            await seed_budgets_demo(session, region_id=ctx.region_id, municipality_ids=ctx.municipality_ids,
+                                    day=today(now), rng=ctx.rng)  # fmt: skip
+            await session.commit()
+        return True
     finally:
         await engine.dispose()
 
@@ -113,6 +123,14 @@ async def _seed_money(session: AsyncSession, ctx: DemoContext, *, first_day: dat
         referrer_user_id=ctx.referrer_user_id, municipality_ids=list(ctx.municipality_ids.values()), rng=ctx.rng,
         day=day, first_day=first_day,
     )  # fmt: skip
+    from invoicing.demo import seed_declarations_demo, seed_funding_demo
+
+    await seed_declarations_demo(session, region_id=ctx.region_id, day=day)
+    providers = [p for (p,) in await session.execute(text(
+        "SELECT provider_id FROM contracts_framework_contract WHERE region_id = :r AND status = 'active' "
+        "ORDER BY provider_id LIMIT 2"), {"r": ctx.region_id})]  # fmt: skip
+    await seed_funding_demo(session, region_id=ctx.region_id, municipality_ids=ctx.municipality_ids,
+                            provider_ids=providers, day=day, rng=ctx.rng)  # fmt: skip
 
 
 async def demo_user(session: AsyncSession, ctx: DemoContext, *, email: str, name: str, role: str, where: str,
