@@ -99,6 +99,15 @@ async def team_overview(session: AsyncSession, region_id: int, *, today: date) -
 # indicators). Other domains never write it: every state change goes through the functions below, which lock
 # the row, check the transition table and write the audit event. It holds no identity: youth_pseudonym only.
 
+from contracts.arrangement_rules import (  # noqa: E402
+    ARRANGEMENT_STATUS_LABELS,
+    EARLY_END_REASONS,
+    END_REASONS,
+    GOAL_OUTCOMES,
+    REFERRER_TYPES,
+)
+from contracts.models import ArrangementGoalResult as _GoalResult  # noqa: E402
+from contracts.models import FamilyPlan as _FamilyPlan  # noqa: E402
 from contracts.services.arrangements import (  # noqa: E402
     ARRANGEMENTS,
     ArrangementFacts,
@@ -111,8 +120,56 @@ from contracts.services.arrangements import (  # noqa: E402
 from contracts.services.arrangements import facts_of as _facts_of  # noqa: E402
 from contracts.services.arrangements import load_arrangement as _load_arrangement  # noqa: E402
 
+# Read-only handles for set-based reads by invoicing and quality (never written outside contracts):
+# GOAL_RESULTS: contracts_arrangement_goal_result (region_id, arrangement_id, goal_id, outcome)
+GOAL_RESULTS = _GoalResult.__table__  # type: ignore[attr-defined]
+# PLAN_REFERRERS: (id, region_id, referrer_type) of family plans; join on ARRANGEMENTS.c.plan_id. No identity.
+PLAN_REFERRERS = select(_FamilyPlan.id, _FamilyPlan.region_id, _FamilyPlan.referrer_type).subquery("plan_referrers")
+# PLAN_BIRTH_DATES: (id, region_id, birth_date) of family plans, ONLY to compute the youth's age (e.g. whether the
+# youth gets its own rating link). Never show, log or export the date; the BSN and name are never exposed.
+PLAN_BIRTH_DATES = select(_FamilyPlan.id, _FamilyPlan.region_id, _FamilyPlan.birth_date).subquery("plan_birth_dates")
+# PROVIDERS: (id, region_id, name, status) of the register's providers (public facts only)
+PROVIDERS = select(Provider.id, Provider.region_id, Provider.name, Provider.status).subquery("providers")
+
+
+async def provider_names(session: AsyncSession, region_id: int, provider_ids: list[int]) -> dict[int, str]:
+    """id → name for the region's providers among `provider_ids` (unknown ids are left out)."""
+    if not provider_ids:
+        return {}
+    rows = await session.execute(
+        select(Provider.id, Provider.name).where(
+            Provider.region_id == region_id, Provider.id.in_(provider_ids)  # type: ignore[union-attr]
+        )
+    )
+    return {int(i): str(n) for i, n in rows}
+
+
+async def provider_lot_profiles(session: AsyncSession, region_id: int) -> dict[int, list[int]]:
+    """provider id → the care profile ids of the lots of its live (not terminated) framework contract."""
+    from contracts.models import ContractLot, FrameworkContract
+
+    rows = await session.execute(
+        select(FrameworkContract.provider_id, ContractLot.profile_id)
+        .join(ContractLot, ContractLot.contract_id == FrameworkContract.id)
+        .where(FrameworkContract.region_id == region_id, FrameworkContract.status != "terminated")
+        .order_by(FrameworkContract.provider_id, ContractLot.profile_id)
+    )
+    out: dict[int, list[int]] = {}
+    for pid, profile in rows:
+        out.setdefault(int(pid), []).append(int(profile))
+    return out
+
 __all__ = [
     "ARRANGEMENTS",
+    "ARRANGEMENT_STATUS_LABELS",
+    "EARLY_END_REASONS",
+    "END_REASONS",
+    "GOAL_OUTCOMES",
+    "GOAL_RESULTS",
+    "PLAN_BIRTH_DATES",
+    "PLAN_REFERRERS",
+    "PROVIDERS",
+    "REFERRER_TYPES",
     "ArrangementFacts",
     "TeamOverview",
     "arrangement_facts",
@@ -123,6 +180,8 @@ __all__ = [
     "mark_started",
     "mark_started_many",
     "provider_id_by_agb",
+    "provider_lot_profiles",
+    "provider_names",
     "seed_region_register",
     "team_overview",
 ]

@@ -167,3 +167,30 @@ async def test_eight_concurrent_starts_exactly_one_wins(setup) -> None:
 
     outcomes = await asyncio.gather(*(attempt() for _ in range(8)))
     assert sorted(outcomes) == ["409"] * 7 + ["ok"]
+
+
+async def test_read_handles_and_provider_helpers(setup) -> None:
+    from contracts.public import (
+        ARRANGEMENTS,
+        GOAL_RESULTS,
+        PLAN_REFERRERS,
+        PROVIDERS,
+        provider_lot_profiles,
+        provider_names,
+    )
+
+    region, world = setup
+    aid = await make_arrangement(region, world, await make_plan(region, world), status="ended")
+    async with region.maker() as s:
+        names = await provider_names(s, region.id, [world.provider_id, 999_999_999])
+        assert list(names) == [world.provider_id] and names[world.provider_id].startswith("Testaanbieder")
+        assert (await provider_lot_profiles(s, region.id)) == {world.provider_id: [region.profile_ids[1]]}
+        row = (await s.execute(
+            select(ARRANGEMENTS.c.id, PLAN_REFERRERS.c.referrer_type, PROVIDERS.c.name)
+            .join(PLAN_REFERRERS, PLAN_REFERRERS.c.id == ARRANGEMENTS.c.plan_id)
+            .join(PROVIDERS, PROVIDERS.c.id == ARRANGEMENTS.c.provider_id)
+            .where(ARRANGEMENTS.c.id == aid)
+        )).one()  # fmt: skip
+        assert row.referrer_type == "01" and row.name == names[world.provider_id]
+        outcomes = (await s.execute(select(GOAL_RESULTS.c.outcome).where(GOAL_RESULTS.c.arrangement_id == aid)))
+        assert sorted(outcomes.scalars()) == ["achieved", "partly"]
