@@ -19,6 +19,7 @@ from jeugdregio.errors import NotFound, ValidationFailed
 from quality.models import ContractConversation, ConversationAction, ConversationSettings, Rating, RatingInvitation
 from quality.services import conversation_pack as pack
 from quality.services import conversations as svc
+from quality.services.indicators import INDICATOR_BY_KEY
 from tests.support.factories import RegionFactory
 from tests.support.invoicing_factories import InvoicingWorld, add_arrangement, build_invoicing
 
@@ -211,11 +212,11 @@ async def test_pack_figures_on_a_hand_built_quarter(session: AsyncSession, regio
     assert f.provider_name == "Zorg Een" and f.period_label == "2026-K1"
     by_key = {i.key: i for i in f.indicators}
     # provider: 4 ended (the change is left out); region: 8 ended
-    assert (by_key["goals"].count, by_key["goals"].base) == (1, 4)
-    assert (by_key["goals"].region_count, by_key["goals"].region_base) == (5, 8)
-    assert (by_key["dropout"].count, by_key["dropout"].region_count) == (1, 1)
-    assert (by_key["early_closure"].count, by_key["early_closure"].region_count) == (2, 2)
-    assert (by_key["transfers"].count, by_key["transfers"].region_count) == (1, 1)
+    assert (by_key["share_achieved"].count, by_key["share_achieved"].base) == (1, 4)
+    assert (by_key["share_achieved"].region_count, by_key["share_achieved"].region_base) == (5, 8)
+    assert (by_key["share_dropout"].count, by_key["share_dropout"].region_count) == (1, 1)
+    assert (by_key["share_early_closure"].count, by_key["share_early_closure"].region_count) == (2, 2)
+    assert (by_key["share_transfer"].count, by_key["share_transfer"].region_count) == (1, 1)
     assert f.early_signal  # 50 % against 25 % in the region, two cases
     assert [(v.started, v.ended) for v in f.volumes] == [(2, 5)]  # profile 1: two starts, five ends (incl. change)
     assert f.spend_cents == 100_000 and f.region_spend_cents == 200_000
@@ -238,15 +239,17 @@ async def test_pack_renders_with_charts_provider_name_and_indicator_labels(
 
     assert pdf.startswith(b"%PDF") and filename == f"gesprekspakket-2026-K1-{conversation_id}.pdf"
     text = " ".join(_pdf_text(pdf).split())
-    for expected in ("Zorg Een", "Doelrealisatie", "Uitval", "Vroegtijdige afsluiting na de eerste betaling",
-                     "Overplaatsingen", "Wachttijd", "Let op: signaal", "Fijne hulp gekregen", "€ 1.000,00", "8,0"):
+    labels = [INDICATOR_BY_KEY[key].label for key in pack.PACK_INDICATORS]
+    assert "Alle doelen behaald" in labels and "Vroeg afgesloten" in labels
+    for expected in ("Zorg Een", *labels, "Signaal: vroegtijdige afsluiting na de eerste betaling", "Wachttijd",
+                     "Let op: signaal", "Fijne hulp gekregen", "€ 1.000,00", "8,0"):
         assert expected in text, expected
     # the charts: SVG (matplotlib) embedded as data: URIs, drawn into the PDF
     c = await svc.load_conversation(session, team(w.region.id), conversation_id)
     f = await pack.pack_figures(session, c)
     chart = pack.indicator_chart(f.indicators, f.provider_name)
     svg = base64.b64decode(chart.split(",", 1)[1]).decode()
-    assert chart.startswith("data:image/svg+xml;base64,") and "<svg" in svg and "Doelrealisatie" in svg
+    assert chart.startswith("data:image/svg+xml;base64,") and "<svg" in svg and "Alle doelen behaald" in svg
     volume = pack.volume_chart(f.volumes)
     assert volume is not None and "Gestart" in base64.b64decode(volume.split(",", 1)[1]).decode()
     assert "Regio (benchmark)" in text  # the chart's legend: the SVG is drawn into the PDF (its text stays text)

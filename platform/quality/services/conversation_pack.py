@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -27,6 +27,7 @@ from jeugdregio.auth import Principal
 from jeugdregio.pdf import render_pdf
 from jeugdregio.tables import Region
 from quality.models import ContractConversation, ConversationAction, Rating
+from quality.rules import Period
 from quality.services.conversations import (
     FREQUENCY_LABELS,
     OWNER_LABELS,
@@ -36,6 +37,7 @@ from quality.services.conversations import (
     provider_name,
     settings_of,
 )
+from quality.services.indicators import INDICATOR_BY_KEY, compute_indicators
 
 ENDED_STATUSES = ("ended", "confirmed", "disputed")
 HELP_AGAIN_LABELS = {
@@ -138,7 +140,7 @@ class PackFigures:
 
     @property
     def early(self) -> Indicator:
-        return next(i for i in self.indicators if i.key == "early_closure")
+        return next(i for i in self.indicators if i.key == "share_early_closure")
 
     @property
     def early_signal(self) -> bool:
@@ -174,61 +176,30 @@ async def _volumes(session: AsyncSession, region_id: int, provider_id: int, star
     return [VolumeRow(label, s, e) for _n, label, s, e in sorted(out)]
 
 
-async def _indicators(
-    session: AsyncSession, region_id: int, provider_id: int, start: date, end: date, weeks: int
-) -> list[Indicator]:
-    a = ARRANGEMENTS
-    mine = a.c.provider_id == provider_id
-    achieved = a.c.result == "achieved"
-    dropout = a.c.end_reason.in_(("32", "33"))
-    early = and_((a.c.end_date - a.c.start_date) <= weeks * 7, a.c.result.is_distinct_from("achieved"))
-    transfer = a.c.end_reason == "38"
-    parts = [achieved, dropout, early, transfer]
-    cols = [func.count().filter(mine), func.count()]
-    for p in parts:
-        cols += [func.count().filter(and_(mine, p)), func.count().filter(p)]
-    row = (
-        await session.execute(
-            select(*cols).where(
-                a.c.region_id == region_id, a.c.status.in_(ENDED_STATUSES), a.c.end_date >= start,
-                a.c.end_date <= end, a.c.end_reason.is_distinct_from("change"),
-            )
-        )
-    ).one()  # fmt: skip
-    n, region_n = int(row[0]), int(row[1])
-    defs = [
-        ("goals", "Doelrealisatie", "Aandeel beëindigde arrangementen waarvan alle doelen behaald zijn."),
-        ("dropout", "Uitval", "Aandeel beëindigde arrangementen dat voortijdig is afgesloten door de cliënt (32) "
-         "of door de aanbieder (33)."),
-        ("early_closure", "Vroegtijdige afsluiting na de eerste betaling",
-         f"Aandeel beëindigde arrangementen dat binnen {weeks} weken na de start eindigde zonder dat de doelen "
-         "behaald zijn: het signaal van de perverse prikkel."),
-        ("transfers", "Overplaatsingen", "Aandeel beëindigde arrangementen met een overgang naar een andere "
-         "aanbieder (38)."),
-    ]  # fmt: skip
-    return [
-        Indicator(key, label, definition, int(row[2 + 2 * i]), n, int(row[3 + 2 * i]), region_n)
-        for i, (key, label, definition) in enumerate(defs)
-    ]
+PACK_INDICATORS = (
+    "share_achieved", "share_goals_achieved", "share_dropout", "share_early_closure", "share_transfer",
+    "share_over_norm", "share_reentry",
+)  # fmt: skip
 
 
-async def _waiting(session: AsyncSession, region_id: int, provider_id: int, start: date, end: date) -> Waiting:
-    a = ARRANGEMENTS
-    days = a.c.start_date - a.c.agreed_on
-    mine = a.c.provider_id == provider_id
-    row = (
-        await session.execute(
-            select(
-                func.count().filter(mine),
-                func.percentile_cont(0.5).within_group(days).filter(mine),
-                func.percentile_cont(0.9).within_group(days).filter(mine),
-                func.count(),
-                func.percentile_cont(0.5).within_group(days),
-            ).where(a.c.region_id == region_id, a.c.start_date >= start, a.c.start_date <= end,
-                    a.c.agreed_on.is_not(None))
-        )
-    ).one()  # fmt: skip
-    return Waiting(int(row[0]), _num(row[1]), _num(row[2]), int(row[3]), _num(row[4]))
+async def _indicators(session: AsyncSession, c: ContractConversation) -> tuple[list[Indicator], Waiting]:
+    """Engineer D's indicators (quality.services.indicators: one GROUPING SETS query per period with the regional
+    benchmark): the provider's row beside the benchmark row, for the shares the pack shows and the waiting time."""
+    period = Period(c.period_label, c.period_start, c.period_end + timedelta(days=1))
+    rows = await compute_indicators(session, region_id=c.region_id, period=period, by=("provider",))
+    bench = next(r for r in rows if r.benchmark)
+    mine = next((r for r in rows if not r.benchmark and r.provider_id == c.provider_id), None)
+    counts = mine.counts if mine else dict.fromkeys(bench.counts, 0)
+    out = []
+    for key in PACK_INDICATORS:
+        ind = INDICATOR_BY_KEY[key]
+        out.append(Indicator(key, ind.label, ind.definition, counts[ind.numerator], counts[ind.denominator],
+                             bench.counts[ind.numerator], bench.counts[ind.denominator]))  # fmt: skip
+    waiting = Waiting(
+        counts["n_waiting"], mine.wait_median_days if mine else None, mine.wait_p90_days if mine else None,
+        bench.counts["n_waiting"], bench.wait_median_days,
+    )  # fmt: skip
+    return out, waiting
 
 
 def _num(value: Any) -> float | None:
@@ -301,6 +272,7 @@ async def pack_figures(session: AsyncSession, conversation: ContractConversation
         )).all()
     )  # fmt: skip
     spend, by_kind, region_spend = await _spend(session, c.region_id, c.provider_id, c.period_start, c.period_end)
+    indicators, waiting = await _indicators(session, c)
     return PackFigures(
         region_name=region.name if region else "", letterhead=region.letterhead_address if region else "",
         provider_id=c.provider_id, provider_name=await provider_name(session, c.region_id, c.provider_id),
@@ -309,9 +281,7 @@ async def pack_figures(session: AsyncSession, conversation: ContractConversation
         early_weeks=settings.early_closure_weeks,
         volumes=await _volumes(session, c.region_id, c.provider_id, c.period_start, c.period_end),
         spend_cents=spend, spend_by_kind=by_kind, region_spend_cents=region_spend,
-        indicators=await _indicators(session, c.region_id, c.provider_id, c.period_start, c.period_end,
-                                     settings.early_closure_weeks),
-        waiting=await _waiting(session, c.region_id, c.provider_id, c.period_start, c.period_end),
+        indicators=indicators, waiting=waiting,
         ratings=await _ratings(session, c.region_id, c.provider_id, c.period_start, c.period_end),
         actions=_action_lines(await actions_of(session, c), labels), carried=_action_lines(carried, labels),
         notes=c.notes,
@@ -343,7 +313,7 @@ def _pyplot() -> Any:
 def indicator_chart(indicators: list[Indicator], provider: str) -> str:
     """Grouped horizontal bars: the provider's share beside the region's, per indicator (percent)."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 2.6))
+    fig, ax = plt.subplots(figsize=(6.4, 3.2))
     ys = list(range(len(indicators)))
     mine = [100 * (i.share or 0) for i in indicators]
     region = [100 * (i.region_share or 0) for i in indicators]
