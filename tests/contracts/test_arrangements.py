@@ -195,8 +195,9 @@ async def test_suspended_provider_cannot_propose(setup) -> None:
         await s.execute(update(FrameworkContract).where(FrameworkContract.id == world.contract_id)
                         .values(status="suspended"))  # fmt: skip
         await s.commit()
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(InvalidTransition) as exc:
         await make_arrangement(region, world, plan_id, status="proposed", type_id=1)
+    assert "geen actieve raamovereenkomst" in exc.value.message
 
 
 async def test_reject_cancel_and_wrong_states(setup) -> None:

@@ -242,6 +242,23 @@ async def _new_arrangement(
     link_kind: str | None,
     referrer_agrees: bool,
 ) -> Arrangement:
+    live = (
+        await session.execute(
+            select(FrameworkContract.id)
+            .join(Provider, Provider.id == FrameworkContract.provider_id)
+            .where(
+                FrameworkContract.region_id == plan.region_id,
+                FrameworkContract.provider_id == provider_id,
+                FrameworkContract.status == "active",
+                Provider.status == "active",
+            )
+        )
+    ).first()
+    if live is None:
+        raise InvalidTransition(
+            "De aanbieder heeft geen actieve raamovereenkomst (geschorst of beëindigd) en kan nu geen "
+            "arrangementen aangaan."
+        )
     errors = ErrorCollector()
     planned = parse_date(data.planned_start, "planned_start", "geplande startdatum", errors)
     if planned is not None and planned < today(now) - timedelta(days=31):
