@@ -80,3 +80,24 @@ async def test_provider_paths_hold_only_its_own_arrangements(session: AsyncSessi
     q = Scope("region", w.region_id, provider_id=w.q)  # region kind: true values, provider filter
     dash = await build_dashboard(session, q, H1, now=NOW, only={"zorgpaden"})
     assert cells(dash.tables["zorgpaden"]) == {"P2": ["1"], "P9": ["1"], "Totaal": ["2"]}
+
+
+async def test_help_again_distribution(session: AsyncSession, regions: RegionFactory) -> None:
+    """Ratings of arrangements ended in H1: 9 × 'Nee' (04) and 1 × 'Ja, maar minder' (02) at P; nothing else."""
+    from tests.support.quality_factories import rate
+
+    w = await build_quality(session, await regions.create())
+    for i in range(10):
+        aid = await add(session, w, youth=f"h{i}", start=date(2026, 1, 10), end=date(2026, 3, 1), reason="31",
+                        result="achieved")  # fmt: skip
+        await rate(session, w, aid, usefulness=8, help_again="02" if i == 0 else "04")
+    team = await build_dashboard(session, Scope("region", w.region_id), H1, now=NOW, only={"hulpvraag"})
+    got = cells(team.tables["hulpvraag"])
+    assert got["Nee"] == ["9", "90,0%"] and got["Ja, maar minder hulp"] == ["1", "10,0%"]
+    assert got["Totaal"] == ["10", "100,0%"]
+    mine = await build_dashboard(session, Scope("provider", w.region_id, provider_id=w.p), H1, now=NOW,
+                                 only={"hulpvraag"})  # fmt: skip
+    got = cells(mine.tables["hulpvraag"])
+    # published: 9 and 1 are in one column whose total (10) is shown: 1 is hidden, so 9 must go too
+    assert got["Nee"][0] == "<8" and got["Ja, maar minder hulp"][0] == "<8"
+    assert got["Totaal"][0] == "10"

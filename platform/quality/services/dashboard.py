@@ -48,6 +48,7 @@ from quality.rules import (
 from quality.services.indicators import (
     DROPOUT_REASONS,
     ENDED_STATUSES,
+    HELP_AGAIN_LABELS,
     INDICATOR_BY_KEY,
     LIVE_STATUSES,
     TRANSFER_REASON,
@@ -60,7 +61,8 @@ from quality.services.indicators import (
 from quality.services.population import POPULATION_DEFINITIONS, population_figures
 
 A = ARRANGEMENTS.c
-TABLE_KEYS = ("kerncijfers", "instroom", "uitstroom", "verwijzers", "zorgpaden", "grootteklassen", "bevolking")
+TABLE_KEYS = ("kerncijfers", "hulpvraag", "instroom", "uitstroom", "verwijzers", "zorgpaden", "grootteklassen",
+              "bevolking")
 CHART_KEYS = ("stromen", "kerncijfers", "bevolking")
 INDICATOR_COLUMNS = (
     "n_started", "n_ended", "share_achieved", "share_goals_achieved", "share_dropout", "share_early_closure",
@@ -270,8 +272,9 @@ async def build_dashboard(
     def want(key: str) -> bool:
         return only is None or key in only
 
-    if want("kerncijfers"):
+    if want("kerncijfers") or want("hulpvraag"):
         dash.tables["kerncijfers"] = await _indicator_table(session, scope, period, pub, settings, goal_results, dash)
+        dash.tables["hulpvraag"] = await _help_again_table(pub, dash)
     if want("instroom") or want("uitstroom"):
         inflow, outflow = await _flow_tables(session, scope, period, pub, dash)
         dash.tables["instroom"], dash.tables["uitstroom"] = inflow, outflow
@@ -371,6 +374,7 @@ async def _indicator_table(
     header = ["Groep", *[INDICATOR_BY_KEY[k].label for k in INDICATOR_COLUMNS]]
     shares = ("share_achieved", "share_dropout", "share_early_closure")
     mine = own_total or region
+    dash.series["rows"] = (own_total, region)
     dash.series["kerncijfers"] = {
         "categories": [INDICATOR_BY_KEY[k].label for k in shares],
         "own": [_published_share(mine, k, pub.active) for k in shares] if own_total is not None else None,
@@ -380,6 +384,36 @@ async def _indicator_table(
         "kerncijfers", f"Kerncijfers {period.label}", header, body,
         definitions=[(INDICATOR_BY_KEY[k].label, INDICATOR_BY_KEY[k].definition) for k in INDICATOR_COLUMNS]
         + [("Vroeg afgesloten: weken", f"Deze regio rekent met {settings.early_closure_weeks} weken.")],
+        note=_rules_note(pub.active),
+    )  # fmt: skip
+
+
+async def _help_again_table(pub: Publisher, dash: Dashboard) -> DashTable:
+    """'Do you expect to need help again?' (national outcome set): the answers of the ratings of the arrangements
+    ended in the period, own (municipality/provider) beside the region."""
+    own, region = dash.series["rows"]
+    labels = dict(HELP_AGAIN_LABELS)
+    region_counts = {labels[c]: region.help_again.get(c, 0) for c in labels}
+    vr = await pub.table("hulpvraag:regio", CountTable.single_column(region_counts, "Regio"))
+    header = ["Antwoord", "Regio", "Aandeel regio"]
+    columns = [("Regio", vr)]
+    if own is not None:
+        own_counts = {labels[c]: own.help_again.get(c, 0) for c in labels}
+        vo = await pub.table("hulpvraag:eigen", CountTable.single_column(own_counts, "Eigen"))
+        header = ["Antwoord", "Eigen", "Aandeel eigen", "Regio", "Aandeel regio"]
+        columns.insert(0, ("Eigen", vo))
+    rows: list[list[Cell]] = []
+    for label in [*labels.values(), TOTAL]:
+        row = [text_cell(label)]
+        for col, v in columns:
+            n, total = v[(label, col)], v[(TOTAL, col)]
+            row += [count_cell(n), pct_cell(n / total if n is not None and total else None)]
+        rows.append(row)
+    return DashTable(
+        "hulpvraag", f"Verwacht u opnieuw hulp nodig te hebben? ({dash.period.label})", header, rows,
+        definitions=[("Hulpvraag", "Antwoorden van ouders en jeugdigen op de vraag uit de landelijke uitkomstset "
+                      "'Verwacht u in de toekomst opnieuw hulp nodig te hebben?', bij arrangementen die in de "
+                      "periode eindigden. Aandelen zijn berekend uit de getoonde (afgeronde) aantallen.")],
         note=_rules_note(pub.active),
     )  # fmt: skip
 
