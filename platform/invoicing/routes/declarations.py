@@ -14,8 +14,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.arrangement_rules import END_REASONS, GOAL_OUTCOMES
-from contracts.public import arrangement_facts, goals_of
+from contracts.public import END_REASONS, GOAL_OUTCOMES, arrangement_facts, goals_of
 from invoicing.services import declaration_import as bulk
 from invoicing.services import declarations as svc
 from jeugdregio.auth import Principal

@@ -21,8 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.arrangement_rules import END_REASONS
-from contracts.public import mark_ended_many, mark_started_many
+from contracts.public import END_REASONS, mark_ended_many, mark_started_many
 from invoicing.models import DeclarationBatch
 from invoicing.rules import month_start
 from invoicing.services.declarations import euro, parse_outcomes

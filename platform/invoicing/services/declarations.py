@@ -17,8 +17,15 @@ from sqlalchemy import false, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.arrangement_rules import END_REASONS, GOAL_OUTCOMES
-from contracts.public import ARRANGEMENTS, ArrangementFacts, arrangement_facts, mark_ended, mark_started
+from contracts.public import (
+    ARRANGEMENTS,
+    END_REASONS,
+    GOAL_OUTCOMES,
+    ArrangementFacts,
+    arrangement_facts,
+    mark_ended,
+    mark_started,
+)
 from invoicing.models import Declaration
 from invoicing.rules import halves, month_start, monthly_due, pxq_cents
 from jeugdregio import audit

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contracts.arrangement_rules import END_REASONS
+from contracts.public import END_REASONS
 from invoicing.models import PaymentPolicy, SettlementRun
 from invoicing.rules import Policy, add_months, month_start, second_half_due
 from invoicing.services.ledger import DIGEST_SQL
