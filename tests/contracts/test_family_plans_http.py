@@ -216,3 +216,65 @@ async def test_api_conversation_and_dispute(client, regions) -> None:
     assert listing.status_code == 200 and [i["id"] for i in listing.json()["items"]] == [aid]
     assert VALID_BSN not in listing.text
     assert (await client.get("/api/v1/arrangements?status=nope", headers=provider)).status_code == 422
+
+
+async def test_change_dispute_and_cancel_over_pages(new_client, regions) -> None:
+    region, world = await _world(regions)
+    started = await make_arrangement(region, world, await make_plan(region, world), status="started")
+    ended = await make_arrangement(region, world, await make_plan(region, world), status="ended")
+    agreed = await make_arrangement(region, world, await make_plan(region, world), status="agreed")
+    referrer = new_client()
+    await login(referrer, world.users["referrer"])
+    page = await referrer.get(f"/verwijzer/arrangementen/{started}")
+    assert page.status_code == 200 and "Arrangement wijzigen" in page.text
+    token = csrf_from(page.text)
+    async with region.maker() as s:
+        old = await s.get(Arrangement, started)
+        assert old is not None
+        from contracts.services.arrangements import proposable_types
+
+        types = await proposable_types(s, region_id=region.id, provider_id=world.provider_id, on=today(utcnow()))
+        new_type = next(t.id for t in types if t.id != old.arrangement_type_id and t.tariff)
+    bad = await referrer.post(f"/verwijzer/arrangementen/{started}/wijzigen",
+                              data={"_csrf_token": token, "arrangement_type_id": str(new_type),
+                                    "planned_start": "gisteren"})  # fmt: skip
+    assert bad.status_code == 422 and "geen geldige datum" in bad.text
+    changed = await referrer.post(f"/verwijzer/arrangementen/{started}/wijzigen",
+                                  data={"_csrf_token": token, "arrangement_type_id": str(new_type),
+                                        "planned_start": today(utcnow()).isoformat()})  # fmt: skip
+    assert changed.status_code == 303
+    async with region.maker() as s:
+        q = select(Arrangement).where(Arrangement.previous_arrangement_id == started)
+        successor = (await s.execute(q)).scalar_one()
+        assert successor.link_kind == "change" and successor.status == "proposed"
+    # dispute by the referrer, resolution by the team (team_finance may read but not resolve)
+    disputed = await referrer.post(f"/verwijzer/arrangementen/{ended}/betwisten",
+                                   data={"_csrf_token": token, "reason": "Doel 2 niet gehaald"})  # fmt: skip
+    assert disputed.status_code == 303
+    finance = new_client()
+    await login(finance, world.users["team_finance"])
+    view = await finance.get(f"/team/arrangementen/{ended}")
+    assert view.status_code == 200 and "Geschil afhandelen" not in view.text
+    refused = await finance.post(f"/team/arrangementen/{ended}/geschil", data={"_csrf_token": csrf_from(view.text)})
+    assert refused.status_code == 403
+    team = new_client()
+    await login(team, world.users["team_contracts"])
+    view = await team.get(f"/team/arrangementen/{ended}")
+    assert "Geschil afhandelen" in view.text and "Doel 2 niet gehaald" in view.text
+    bad = await team.post(f"/team/arrangementen/{ended}/geschil",
+                          data={"_csrf_token": csrf_from(view.text), "resolution": ""})  # fmt: skip
+    assert bad.status_code == 422
+    done = await team.post(f"/team/arrangementen/{ended}/geschil",
+                           data={"_csrf_token": csrf_from(view.text), "resolution": "Besproken",
+                                 "result": "not"})  # fmt: skip
+    assert done.status_code == 303
+    # the provider cancels an agreed arrangement before the start
+    provider = new_client()
+    await login(provider, world.users["provider"])
+    view = await provider.get(f"/portaal/arrangementen/{agreed}")
+    cancelled = await provider.post(f"/portaal/arrangementen/{agreed}/annuleren",
+                                    data={"_csrf_token": csrf_from(view.text), "reason": "Geen plek"})  # fmt: skip
+    assert cancelled.status_code == 303
+    async with region.maker() as s:
+        assert (await s.get(Arrangement, ended)).result == "not"  # type: ignore[union-attr]
+        assert (await s.get(Arrangement, agreed)).status == "cancelled"  # type: ignore[union-attr]
