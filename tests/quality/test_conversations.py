@@ -352,3 +352,23 @@ async def test_a_provider_reaches_only_its_own_conversations_and_actions(
     other_region = await regions.create()
     with pytest.raises(NotFound):
         await svc.conversation_detail(session, team(other_region.id), mine)
+
+
+async def test_demo_conversations_hold_the_past_ones_with_actions_carried_forward(
+    session: AsyncSession, regions: RegionFactory
+) -> None:
+    region = await regions.create()
+    w = await build_invoicing(session, region)  # two low-complex providers: yearly conversations
+    assert await svc.seed_conversations_demo(session, region.id, now=NOW) == 4  # 2025 and 2026, per provider
+    rows = await svc.list_conversations(session, team(region.id))
+    assert sorted((r.provider_id, r.period_label, r.status) for r in rows) == sorted([
+        (w.provider_id, "2025", "held"), (w.provider_id, "2026", "planned"),
+        (w.other_provider_id, "2025", "held"), (w.other_provider_id, "2026", "planned"),
+    ])  # fmt: skip
+    current = next(r for r in rows if r.provider_id == w.provider_id and r.period_label == "2026")
+    detail = await svc.conversation_detail(session, team(region.id), current.id)
+    assert [(a.owner_side, a.status) for a in detail.carried] == [("provider", "open")]
+    assert await svc.seed_conversations_demo(session, region.id, now=NOW) == 4  # a rerun adds nothing
+    n = (await session.execute(select(func.count()).select_from(ConversationAction)
+                               .where(ConversationAction.region_id == region.id))).scalar_one()  # type: ignore[arg-type]  # fmt: skip
+    assert n == 4
