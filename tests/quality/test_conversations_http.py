@@ -177,3 +177,29 @@ async def test_another_regions_conversation_is_404_for_the_team(
         "omschrijving": "x", "eigenaar": "team", "naam": "x", "deadline": "2026-06-01", "_csrf_token": token,
     })  # fmt: skip
     assert r.status_code == 404
+
+
+async def test_the_region_settings_form(client: httpx.AsyncClient, world: InvoicingWorld) -> None:
+    await login(client, world.users["team_contracts"])
+    token = await csrf(client, "/team/contractgesprekken")
+    bad = await client.post("/team/contractgesprekken/instellingen", data={
+        "hoogcomplex": "maandelijks", "overig": "year", "dagen_na_periode": "400", "weken_vroeg": "8",
+        "_csrf_token": token,
+    })  # fmt: skip
+    assert bad.status_code == 422
+    assert "Kies per kwartaal, per half jaar of per jaar." in bad.text and "van 0 tot en met 90" in bad.text
+    ok = await client.post("/team/contractgesprekken/instellingen", data={
+        "hoogcomplex": "quarter", "overig": "half_year", "dagen_na_periode": "14", "weken_vroeg": "6",
+        "_csrf_token": token,
+    })  # fmt: skip
+    assert ok.status_code == 303
+    plan = await client.post("/team/contractgesprekken/plannen", data={"_csrf_token": token})
+    assert plan.status_code == 303
+    async with world.region.maker() as s:
+        labels = (await s.execute(select(ContractConversation.period_label)
+                                  .where(ContractConversation.region_id == world.region.id))).scalars().all()  # type: ignore[arg-type]  # fmt: skip
+    assert len(labels) == 2 and all("-H" in label for label in labels)  # half-yearly now
+    await login(client, world.users["team_quality"])  # may read the schedule, not change the settings
+    token = await csrf(client, "/account")
+    refused = await client.post("/team/contractgesprekken/instellingen", data={"_csrf_token": token})
+    assert refused.status_code == 403

@@ -38,15 +38,44 @@ def _str(data: dict[str, Any], key: str) -> str:
 # ---- team ----------------------------------------------------------------------------------------------------
 
 
-@get("/team/contractgesprekken", guards=[requires_conversation_team], include_in_schema=False)
-async def conversation_list(request: Request[Any, Any, Any], db: AsyncSession, principal: Principal) -> Response[str]:
+async def _list_page(
+    request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, *,
+    settings_errors: dict[str, str] | None = None, settings_form: dict[str, Any] | None = None,
+) -> Response[str]:  # fmt: skip
     filters, errors = svc.parse_filters(request.query_params)
     rows = await svc.list_conversations(db, principal, filters)
+    settings = await svc.settings_of(db, principal.region_id)
+    current = {
+        "hoogcomplex": settings.high_complex, "overig": settings.other,
+        "dagen_na_periode": str(settings.plan_days_after_period), "weken_vroeg": str(settings.early_closure_weeks),
+    }  # fmt: skip
     return page(
-        request, "quality/conversation_list.html", status_code=422 if errors else 200, rows=rows, errors=errors,
-        form=filters.as_form(), providers=await svc.provider_options(db, principal.region_id), labels=LABELS,
-        may_plan=principal.role in ("team_admin", "team_contracts"),
+        request, "quality/conversation_list.html", status_code=422 if errors or settings_errors else 200, rows=rows,
+        errors=errors, form=filters.as_form(), providers=await svc.provider_options(db, principal.region_id),
+        labels=LABELS, may_plan=principal.role in ("team_admin", "team_contracts"),
+        settings_errors=settings_errors or {}, settings_form=settings_form or current,
     )  # fmt: skip
+
+
+@get("/team/contractgesprekken", guards=[requires_conversation_team], include_in_schema=False)
+async def conversation_list(request: Request[Any, Any, Any], db: AsyncSession, principal: Principal) -> Response[str]:
+    return await _list_page(request, db, principal)
+
+
+@post("/team/contractgesprekken/instellingen", guards=[requires_conversation_planner], include_in_schema=False)
+async def conversation_settings(
+    request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, data: Form
+) -> Response[Any]:
+    try:
+        await svc.save_settings(
+            db, principal, high_complex=_str(data, "hoogcomplex"), other=_str(data, "overig"),
+            plan_days=_str(data, "dagen_na_periode"), early_weeks=_str(data, "weken_vroeg"), actor=principal.actor(),
+            now=utcnow(),
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        await db.rollback()
+        return await _list_page(request, db, principal, settings_errors=exc.by_field(), settings_form=data)
+    return redirect("/team/contractgesprekken", "De instellingen voor contractgesprekken zijn opgeslagen.")
 
 
 @post("/team/contractgesprekken/plannen", guards=[requires_conversation_planner], include_in_schema=False)
@@ -168,7 +197,7 @@ async def conversation_pack_portal(db: AsyncSession, principal: Principal, conve
 
 
 ROUTES: list[Any] = [
-    conversation_list, conversation_plan, conversation_detail, conversation_record, conversation_add_action,
-    conversation_team_action_status, conversation_pack_team, portal_conversations, portal_conversation,
-    portal_action_status, conversation_pack_portal,
+    conversation_list, conversation_settings, conversation_plan, conversation_detail, conversation_record,
+    conversation_add_action, conversation_team_action_status, conversation_pack_team, portal_conversations,
+    portal_conversation, portal_action_status, conversation_pack_portal,
 ]  # fmt: skip

@@ -199,7 +199,7 @@ def parse_filters(params: Any) -> tuple[Filters, dict[str, str]]:
     provider_id = int(provider_raw) if provider_raw.isdigit() and len(provider_raw) < 10 else None
     if provider_raw and provider_id is None:
         errors["provider_id"] = "Kies een aanbieder uit de lijst."
-    period = str(params.get("period", "") or "")[:10]
+    period = str(params.get("period", "") or "")[:10].strip().upper()
     return Filters(status, provider_id, period), errors
 
 
@@ -468,3 +468,40 @@ async def seed_conversations_demo(session: AsyncSession, region_id: int, *, now:
     return int(
         (await session.execute(select(func.count()).select_from(c).where(col(c.region_id) == region_id))).scalar_one()
     )
+
+
+# ---- region settings -----------------------------------------------------------------------------------------
+
+
+async def save_settings(
+    session: AsyncSession, principal: Principal, *, high_complex: str, other: str, plan_days: str,
+    early_weeks: str, actor: audit.Actor, now: datetime,
+) -> Frequencies:  # fmt: skip
+    """The region's conversation rhythm (team_admin, team_contracts). `early_weeks` is also the indicators'
+    early-closure window. One row per region (upsert on the unique region_id)."""
+    if principal.role not in ("team_admin", "team_contracts"):
+        raise NotFound()
+    errors = ErrorCollector()
+    if high_complex not in CONVERSATION_FREQUENCIES:
+        errors.add("hoogcomplex", "Kies per kwartaal, per half jaar of per jaar.")
+    if other not in CONVERSATION_FREQUENCIES:
+        errors.add("overig", "Kies per kwartaal, per half jaar of per jaar.")
+    days = int(plan_days) if plan_days.strip().isdigit() and len(plan_days.strip()) < 4 else -1
+    if not 0 <= days <= 90:
+        errors.add("dagen_na_periode", "Vul een aantal dagen in van 0 tot en met 90.")
+    weeks = int(early_weeks) if early_weeks.strip().isdigit() and len(early_weeks.strip()) < 4 else -1
+    if not 1 <= weeks <= 52:
+        errors.add("weken_vroeg", "Vul een aantal weken in van 1 tot en met 52.")
+    errors.raise_if_any()
+    before = await settings_of(session, principal.region_id)
+    values_ = dict(high_complex_frequency=high_complex, other_frequency=other, plan_days_after_period=days,
+                   early_closure_weeks=weeks)  # fmt: skip
+    t = ConversationSettings.__table__  # type: ignore[attr-defined]
+    await session.execute(
+        insert(t).values(region_id=principal.region_id, **values_)
+        .on_conflict_do_update(index_elements=["region_id"], set_=values_)
+    )  # fmt: skip
+    after = Frequencies(high_complex, other, days, weeks)
+    await audit.record(session, actor, object_type="conversation_settings", object_id=principal.region_id,
+                       action="update", now=now, summary=audit.changes(before.__dict__, after.__dict__))  # fmt: skip
+    return after
