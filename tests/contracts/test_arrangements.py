@@ -329,3 +329,21 @@ async def test_transfer_to_another_provider(setup, regions) -> None:
         assert old is not None and old.status == "ended" and old.end_reason == "38" and old.end_date is not None
         new_row = await s.get(Arrangement, new.id)
         assert new_row is not None and new_row.status == "agreed"
+
+
+async def test_proposal_must_fit_the_plans_profile(setup) -> None:
+    region, world = setup
+    now = utcnow()
+    async with region.maker() as s:
+        mid, referrer = await _referrer(s, region, world)
+        plan = await create_family_plan(s, region_id=region.id, referrer_membership_id=mid, actor=referrer, now=now,
+                                        data=plan_input(region, profile_id=str(region.profile_ids[2])))  # fmt: skip
+        assert plan.id is not None
+        await invite_provider(s, region_id=region.id, referrer_membership_id=mid, plan_id=plan.id,
+                              provider_id=world.provider_id, actor=referrer, now=now)  # fmt: skip
+        tid = await result_type_id(s, region.id, world.provider_id)  # profile 1: in the lots, not the plan's
+        with pytest.raises(ValidationFailed) as exc:
+            await propose_arrangement(s, region_id=region.id, provider_id=world.provider_id, plan_id=plan.id,
+                                      data=ProposalInput(str(tid), today(now).isoformat()),
+                                      actor=await _provider(s, region, world), now=now)  # fmt: skip
+        assert "zorgprofiel van het gezinsplan" in exc.value.by_field()["arrangement_type_id"]

@@ -19,7 +19,7 @@ from contracts.routes.common import Form
 from contracts.services import arrangement_views as views
 from contracts.services import family_plans as plans
 from contracts.services.arrangement_actions import FLASH, PAGE_SLUGS, apply_action, lines, proposal_from
-from contracts.services.arrangements import proposable_types, propose_arrangement
+from contracts.services.arrangements import proposable_types, propose_arrangement, types_for_plan
 from jeugdregio.auth import Principal
 from jeugdregio.clock import today, utcnow
 from jeugdregio.errors import NotFound, ValidationFailed
@@ -102,8 +102,8 @@ async def _plan_page(
     view = await plans.plan_view(db, principal, plan_id, now=now, purpose=purpose)
     context: dict[str, Any] = {}
     if principal.role == "provider" and principal.provider_id is not None:
-        context["types"] = await proposable_types(db, region_id=principal.region_id,
-                                                  provider_id=principal.provider_id, on=today())  # fmt: skip
+        context["types"] = await types_for_plan(db, region_id=principal.region_id, provider_id=principal.provider_id,
+                                                plan_id=plan_id, on=today())  # fmt: skip
     else:
         context["choices"] = await plans.plan_form_choices(db, principal.region_id)
         context["arrangements"] = await views.plan_arrangements(db, principal, plan_id, today=today())

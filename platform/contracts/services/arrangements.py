@@ -177,6 +177,22 @@ async def proposable_types(session: AsyncSession, *, region_id: int, provider_id
     return [t for t in await arrangement_types(session, region_id, on=on) if t.active and t.profile_number in numbers]
 
 
+async def types_for_plan(
+    session: AsyncSession, *, region_id: int, provider_id: int, plan_id: int, on: date
+) -> list[Any]:
+    """The types the provider may propose for this plan: within its lots and the plan's care profile."""
+    profile_id = (
+        await session.execute(
+            select(FamilyPlan.profile_id).where(FamilyPlan.id == plan_id, FamilyPlan.region_id == region_id)
+        )
+    ).scalar_one_or_none()
+    types = await proposable_types(session, region_id=region_id, provider_id=provider_id, on=on)
+    if profile_id is None:
+        return types
+    number = next((p.number for p in await list_profiles(session, region_id) if p.id == profile_id), None)
+    return [t for t in types if t.profile_number == number]
+
+
 async def _profile_id_by_number(session: AsyncSession, region_id: int, number: int) -> int:
     for p in await list_profiles(session, region_id):
         if p.number == number:
@@ -227,6 +243,7 @@ async def propose_arrangement(
     return await _new_arrangement(
         session, plan=plan, provider_id=provider_id, data=data, actor=actor, now=now,
         previous=previous, link_kind="transfer" if previous else None, referrer_agrees=False,
+        plan_profile_only=True,
     )  # fmt: skip
 
 
@@ -241,7 +258,10 @@ async def _new_arrangement(
     previous: Arrangement | None,
     link_kind: str | None,
     referrer_agrees: bool,
+    plan_profile_only: bool = False,
 ) -> Arrangement:
+    """`plan_profile_only`: the type must belong to the plan's care profile (a provider's proposal chooses the
+    intensity and setting within the profile; a change by the referrer may move to another profile)."""
     live = (
         await session.execute(
             select(FrameworkContract.id)
@@ -272,6 +292,10 @@ async def _new_arrangement(
         pass
     if chosen is None:
         errors.add("arrangement_type_id", "Kies een arrangementtype binnen de percelen van uw raamovereenkomst.")
+    elif plan_profile_only and plan.profile_id is not None:
+        if await _profile_id_by_number(session, plan.region_id, chosen.profile_number) != plan.profile_id:
+            errors.add("arrangement_type_id", "Kies een arrangementtype binnen het zorgprofiel van het gezinsplan.")
+            chosen = None
     subs = [s.strip() for s in data.subcontractors if s and s.strip()]
     if len(subs) > SUBCONTRACTORS_MAX or any(len(s) > 200 for s in subs):
         errors.add("subcontractors", f"Noem hoogstens {SUBCONTRACTORS_MAX} onderaannemers (elk max. 200 tekens).")
