@@ -177,6 +177,8 @@ async def test_api_conversation_and_dispute(client, regions) -> None:
     invited = await client.post(f"/api/v1/family-plans/{plan_id}/invite", json={"provider_id": world.provider_id},
                                 headers=api_headers(referrer))  # fmt: skip
     assert invited.status_code == 200
+    offers = await client.get("/api/v1/family-plans", headers=provider)
+    assert plan_id in [p["id"] for p in offers.json()["items"]] and VALID_BSN not in offers.text
     async with region.maker() as s:
         tid = await result_type_id(s, region.id, world.provider_id)
     proposed = await client.post(f"/api/v1/family-plans/{plan_id}/arrangements",

@@ -50,10 +50,14 @@ class FamilyPlanIn:
     goals: list[str] = field(default_factory=list)
 
 
-@get("/api/v1/family-plans", guards=[requires_referrer], tags=["arrangements"])
+@get("/api/v1/family-plans", guards=[requires_roles("referrer", "provider")], tags=["arrangements"])
 async def api_plans(db: AsyncSession, principal: Principal) -> dict[str, Any]:
-    """The referrer's own family plans (reference, first name; no BSN)."""
-    rows = await plans.plans_of_referrer(db, principal, now=utcnow())
+    """A referrer: its own family plans (reference, first name; no BSN). A provider: the open plans it was
+    invited to and has no open arrangement on yet (reference only)."""
+    if principal.role == "provider":
+        rows = await plans.invited_plans(db, principal)
+    else:
+        rows = await plans.plans_of_referrer(db, principal, now=utcnow())
     return {"items": [{**r, "created_at": r["created_at"].isoformat()} for r in rows]}
 
 
