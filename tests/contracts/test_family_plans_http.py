@@ -134,6 +134,8 @@ async def test_conversation_over_pages(new_client, regions) -> None:
     await login(referrer, world.users["referrer"])
     home = await referrer.get("/verwijzer")
     assert f"/verwijzer/arrangementen/{aid}" in home.text
+    mine = await referrer.get("/verwijzer/arrangementen?status=proposed")
+    assert mine.status_code == 200 and f"/verwijzer/arrangementen/{aid}" in mine.text
     detail = await referrer.get(f"/verwijzer/arrangementen/{aid}")
     token = csrf_from(detail.text)
     agreed = await referrer.post(f"/verwijzer/arrangementen/{aid}/akkoord", data={"_csrf_token": token})

@@ -180,6 +180,12 @@ async def _act(
     return redirect(f"{base}/{target}", FLASH[action])
 
 
+@get("/verwijzer/arrangementen", guards=[requires_referrer], include_in_schema=False)
+async def referrer_list(request: Request[Any, Any, Any], db: AsyncSession, principal: Principal) -> Response[str]:
+    return await _list_page(request, db, principal, title="Arrangementen op mijn gezinsplannen",
+                            base="/verwijzer/arrangementen")  # fmt: skip
+
+
 @get("/verwijzer/arrangementen/{arrangement_id:int}", guards=[requires_referrer], include_in_schema=False)
 async def referrer_arrangement(
     request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, arrangement_id: int
@@ -307,7 +313,7 @@ async def municipality_arrangement(
 
 
 ROUTES: list[Any] = [
-    referrer_home, new_plan, create_plan, referrer_plan, invite, referrer_arrangement, referrer_action,
+    referrer_home, new_plan, create_plan, referrer_plan, invite, referrer_list, referrer_arrangement, referrer_action,
     provider_list, provider_arrangement, provider_action, provider_plan, provider_propose,
     team_list, team_arrangement, team_action, team_plan, municipality_list, municipality_arrangement,
 ]  # fmt: skip
