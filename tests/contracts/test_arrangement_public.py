@@ -194,3 +194,13 @@ async def test_read_handles_and_provider_helpers(setup) -> None:
         assert row.referrer_type == "01" and row.name == names[world.provider_id]
         outcomes = (await s.execute(select(GOAL_RESULTS.c.outcome).where(GOAL_RESULTS.c.arrangement_id == aid)))
         assert sorted(outcomes.scalars()) == ["achieved", "partly"]
+
+
+async def test_concurrent_plans_get_distinct_references(setup) -> None:
+    from contracts.models import FamilyPlan
+
+    region, world = setup
+    ids = await asyncio.gather(*(make_plan(region, world, invite=False) for _ in range(6)))
+    async with region.maker() as s:
+        refs = (await s.execute(select(FamilyPlan.reference).where(FamilyPlan.id.in_(ids)))).scalars().all()  # type: ignore[union-attr]
+    assert len(set(refs)) == 6
