@@ -200,7 +200,7 @@ def declaration_import(ctx: Context) -> Row:
 
 _SETTLE_ARRANGEMENTS = f"""
 INSERT INTO contracts_arrangement ({_ARR_COLUMNS})
-SELECT $1, 'S' || $1 || '-' || lpad(g::text, 7, '0'), $2, ($3::int[])[1 + g % cardinality($3)],
+SELECT $1, 'S' || CAST($1 AS int) || '-' || lpad(g::text, 7, '0'), $2, ($3::int[])[1 + g % cardinality($3)],
        CASE k WHEN 'monthly' THEN $5 WHEN 'pxq' THEN $6 ELSE $4 END, $7,
        CASE k WHEN 'monthly' THEN 'monthly' WHEN 'pxq' THEN 'pxq' ELSE 'result_50_50' END,
        CASE k WHEN 'monthly' THEN 12 END, ($8::int[])[1 + g % cardinality($8)], 'bench',

@@ -240,7 +240,6 @@ SELECT :region_id, :provider_id, c.arr_id, c.paying_municipality_id, c.kind, c.p
        END,
        :channel, :batch_id, c.external_ref, :now, :now, :created_by
 FROM tmp_decl_checked c
-ORDER BY c.row_no
 """
 
 _LABELS = {"start": "start", "end": "einde", "month": "maand", "pxq": "pxq"}
@@ -330,12 +329,14 @@ async def import_declarations(
     if errors and not lines:
         raise _fail(errors)
     await session.execute(text("DROP TABLE IF EXISTS tmp_decl_import, tmp_decl_checked"))
+    await session.execute(text("SET LOCAL work_mem = '64MB'"))  # the checks' sorts and hashes stay in memory
     await session.execute(text(_CREATE_RAW))
     driver = await _driver(session)
     await driver.copy_to_table("tmp_decl_import", source=io.BytesIO("\n".join(lines).encode()), format="csv",
                                delimiter=";", columns=["row_no", *COLUMNS])  # fmt: skip
     params = {"region_id": region_id, "provider_id": provider_id}
     await session.execute(text(_CREATE_CHECKED), params)
+    await session.execute(text("ANALYZE tmp_decl_checked"))  # temp tables have no statistics otherwise
     found = (await session.execute(text(_ERRORS), {
         **params, "reasons": DECLARABLE_END_REASONS, "this_month": month_start(today(now)), "limit": MAX_REPORTED,
     })).all()  # fmt: skip
