@@ -15,7 +15,6 @@ from catalogue.services.offerings_demo import seed_offerings_demo
 from catalogue.services.quality_figures import (
     PublishedFigure,
     figures_of_provider,
-    listing_names,
     overall_figures,
     publish_quality_figures,
 )
@@ -31,7 +30,6 @@ __all__ = [
     "create_profile",
     "figures_of_provider",
     "list_profiles",
-    "listing_names",
     "overall_figures",
     "profiles_by_id",
     "publish_quality_figures",

@@ -8,14 +8,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from jeugdregio.audit import Actor
 from jeugdregio.auth import Principal
 from jeugdregio.errors import InvalidTransition, NotFound, ValidationFailed
 from jeugdregio.security import token_hash
 from jeugdregio.tables import AuditEvent, OutboxMessage
-from quality.models import RatingInvitation
+from quality.models import RatingInvitation, RatingSettings
 from quality.services import invitations as inv
 from tests.quality.rating_world import confirmed_arrangements, issue, set_confirmed_by, team_principal
 from tests.support.invoicing_factories import add_arrangement
@@ -143,35 +143,34 @@ async def test_a_used_invitation_cannot_be_sent_again(session, regions):
         await issue(session, region.id, rw.arrangement_ids[0], now=NOW)
 
 
-async def test_youths_from_twelve_get_their_own_invitation_once_contracts_exports_birth_dates(
-    session, regions, monkeypatch
-) -> None:
-    import contracts.public
+async def test_youths_from_twelve_on_the_confirmation_date_get_their_own_invitation(session, regions) -> None:
     from contracts.models import FamilyPlan
     from tests.support.invoicing_factories import build_invoicing
 
     region = await regions.create()
-    world = await build_invoicing(session, region)
+    world = await build_invoicing(session, region)  # its plan's youth was born 2015-05-05
     confirmed = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
-    assert await inv.create_invitations(session, now=NOW, region_id=region.id) == 0
+    referrer_membership_id = (await session.execute(
+        select(FamilyPlan.referrer_membership_id).where(FamilyPlan.id == world.plan_id))).scalar_one()  # fmt: skip
     ids = {}
     for label, birth in (("twelve", date(2014, 6, 10)), ("eleven", date(2014, 6, 11)), ("seventeen", date(2009, 1, 1))):
-        plan = FamilyPlan(region_id=region.id, reference=f"GP-{label[:3]}-{region.id}", referrer_membership_id=(
-            await session.execute(select(FamilyPlan.referrer_membership_id).where(FamilyPlan.id == world.plan_id))
-        ).scalar_one(), referrer_type="01", bsn="111222333", youth_pseudonym="p", youth_name="X", birth_date=birth,
-            paying_municipality_id=region.municipality_ids[0], created_at=NOW)  # fmt: skip
+        plan = FamilyPlan(region_id=region.id, reference=f"GP-{label[:3]}-{region.id}",
+                          referrer_membership_id=referrer_membership_id, referrer_type="01", bsn="111222333",
+                          youth_pseudonym="p", youth_name="X", birth_date=birth,
+                          paying_municipality_id=region.municipality_ids[0], created_at=NOW)  # fmt: skip
         session.add(plan)
         await session.flush()
+        assert plan.id is not None
         world.plan_id = plan.id
         ids[label] = await add_arrangement(session, world, status="confirmed", confirmed_at=confirmed)
-    assert await inv.create_invitations(session, now=NOW, region_id=region.id) == 3  # parents only, so far
-    monkeypatch.setattr(contracts.public, "PLAN_BIRTH_DATES", select(FamilyPlan.id, FamilyPlan.birth_date),
-                        raising=False)  # fmt: skip
-    assert await inv.create_invitations(session, now=NOW, region_id=region.id) == 2
+    assert await inv.create_invitations(session, now=NOW, region_id=region.id) == 3 + 2
     assert await inv.create_invitations(session, now=NOW, region_id=region.id) == 0
     youth = set((await session.execute(select(RatingInvitation.arrangement_id).where(
         RatingInvitation.region_id == region.id, RatingInvitation.informant == "youth"))).scalars())  # fmt: skip
     assert youth == {ids["twelve"], ids["seventeen"]}  # twelve on the day of confirmation; eleven is not
+    await session.execute(insert(RatingSettings).values(region_id=region.id, youth_min_age=18))
+    await add_arrangement(session, world, status="confirmed", confirmed_at=confirmed)  # seventeen: below 18 now
+    assert await inv.create_invitations(session, now=NOW, region_id=region.id) == 1  # the parent only
 
 
 async def test_a_result_confirmed_since_the_last_job_run_can_be_sent_at_once(session, regions) -> None:

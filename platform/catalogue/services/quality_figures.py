@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalogue.models import CareProfile, Listing, QualityFigure
 
@@ -105,19 +106,6 @@ async def overall_figures(session: AsyncSession, region_id: int, provider_ids: l
     return {r.provider_id: _view(r) for r in rows}
 
 
-async def listing_names(session: AsyncSession, region_id: int, provider_ids: list[int]) -> dict[int, str]:
-    """The public (catalogue) name per provider."""
-    if not provider_ids:
-        return {}
-    rows = await session.execute(
-        select(Listing.provider_id, Listing.name).where(
-            Listing.region_id == region_id,
-            Listing.provider_id.in_(provider_ids),  # type: ignore[attr-defined]
-        )
-    )
-    return {int(pid): str(name) for pid, name in rows.all()}
-
-
 @dataclass(frozen=True)
 class ListingQuality:
     """What a provider page shows: the overall row and the rows per profile (number and name)."""
@@ -143,7 +131,7 @@ async def quality_of_listings(session: Any, region_id: int, listing_ids: list[in
                                       QualityFigure.provider_id == Listing.provider_id))
             .outerjoin(CareProfile, CareProfile.id == QualityFigure.profile_id)
             .where(Listing.region_id == region_id, Listing.id.in_(listing_ids))  # type: ignore[union-attr]
-            .order_by(Listing.id, CareProfile.number.nulls_first())  # type: ignore[union-attr]
+            .order_by(Listing.id, col(CareProfile.number).nulls_first())
         )
     ).all()  # fmt: skip
     overall: dict[int, PublishedFigure] = {}

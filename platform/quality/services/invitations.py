@@ -9,10 +9,11 @@
 - Who may send: the regional team (whole region) and the referrer who confirmed the result (its own
   arrangements). Everyone else, and another region's arrangement: 404.
 
+The youth's age at confirmation comes from contracts.public.PLAN_BIRTH_DATES, used only inside the query (the date
+is never read into the application, shown or logged).
+
 Known limits: the family's e-mail address is not kept here (it lives only in the queued mail); the mail body in
-the outbox holds the link until it is sent. The youth's own invitation needs the age at confirmation: it is made
-as soon as contracts.public exports PLAN_BIRTH_DATES (see `plan_birth_dates_source`); until then only the parent
-is invited."""
+the outbox holds the link until it is sent."""
 
 from __future__ import annotations
 
@@ -25,8 +26,7 @@ from sqlalchemy import DateTime, String, and_, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.public import listing_names
-from contracts.public import ARRANGEMENTS
+from contracts.public import ARRANGEMENTS, PLAN_BIRTH_DATES, provider_names
 from jeugdregio import audit, outbox
 from jeugdregio.audit import Actor
 from jeugdregio.auth import Principal
@@ -63,14 +63,6 @@ async def rating_settings(session: AsyncSession, region_id: int) -> Settings:
 # ---- the job's step: one invitation per informant per confirmed arrangement ---------------------------------
 
 
-def plan_birth_dates_source() -> Any | None:
-    """contracts.public.PLAN_BIRTH_DATES — a read-only selectable (id, birth_date) of family plans — when contracts
-    exports it; until then only parents are invited."""
-    from contracts import public
-
-    return getattr(public, "PLAN_BIRTH_DATES", None)
-
-
 async def create_invitations(
     session: AsyncSession, *, now: datetime, region_id: int | None = None, arrangement_id: int | None = None
 ) -> int:
@@ -80,10 +72,7 @@ async def create_invitations(
     inv = RatingInvitation.__table__  # type: ignore[attr-defined]
     columns = ["region_id", "arrangement_id", "provider_id", "profile_id", "informant", "created_at"]
     added = 0
-    births = plan_birth_dates_source()
     for informant in INFORMANTS:
-        if informant == "youth" and births is None:
-            continue
         source = select(
             A.region_id, A.id, A.provider_id, A.profile_id, literal(informant, String),
             literal(now, DateTime(timezone=True)),
@@ -93,7 +82,7 @@ async def create_invitations(
         if arrangement_id is not None:
             source = source.where(A.id == arrangement_id)
         if informant == "youth":
-            b = births.subquery() if hasattr(births, "subquery") else births  # type: ignore[union-attr]
+            b = PLAN_BIRTH_DATES
             settings = RatingSettings.__table__  # type: ignore[attr-defined]
             min_age = func.coalesce(
                 select(settings.c.youth_min_age).where(settings.c.region_id == A.region_id).scalar_subquery(),
@@ -101,7 +90,9 @@ async def create_invitations(
             )
             age = func.date_part("year", func.age(func.date(func.timezone("Europe/Amsterdam", A.confirmed_at)),
                                                   b.c.birth_date))  # fmt: skip
-            source = source.join(b, b.c.id == A.plan_id).where(A.confirmed_at.is_not(None), age >= min_age)
+            source = source.join(b, and_(b.c.id == A.plan_id, b.c.region_id == A.region_id)).where(
+                A.confirmed_at.is_not(None), age >= min_age
+            )
         source = source.where(
             ~select(inv.c.id)
             .where(and_(inv.c.region_id == A.region_id, inv.c.arrangement_id == A.id, inv.c.informant == informant))
@@ -172,7 +163,7 @@ async def invitations_for(session: AsyncSession, principal: Principal, arrangeme
             .order_by(RatingInvitation.informant)  # type: ignore[arg-type]
         )
     ).scalars()
-    names = await listing_names(session, principal.region_id, [arrangement.provider_id])
+    names = await provider_names(session, principal.region_id, [arrangement.provider_id])
     views = [
         InvitationView(r.id or 0, r.informant, INFORMANT_LABELS[r.informant], r.channel, r.issued_at, r.expires_at,
                        r.used_at)
@@ -217,7 +208,7 @@ async def invitation_list(
             (RatingInvitation.issued_at.is_(None)) | (RatingInvitation.expires_at <= now),  # type: ignore[union-attr, operator]
         )
     rows = (await session.execute(q.order_by(arr.c.confirmed_at.desc(), RatingInvitation.id).limit(limit))).all()
-    names = await listing_names(session, principal.region_id, sorted({r[0].provider_id for r in rows}))
+    names = await provider_names(session, principal.region_id, sorted({r[0].provider_id for r in rows}))
     out = []
     for invitation, reference, confirmed_at in rows:
         view = InvitationView(invitation.id or 0, invitation.informant, INFORMANT_LABELS[invitation.informant],
@@ -322,7 +313,7 @@ async def send_invitation_email(
     invitation, token = await _issue_link(
         session, principal, arrangement_id, informant, channel="email", actor=actor, now=now
     )
-    names = await listing_names(session, principal.region_id, [invitation.provider_id])
+    names = await provider_names(session, principal.region_id, [invitation.provider_id])
     region = await session.get(Region, principal.region_id)
     body = _mail_body(
         provider=names.get(invitation.provider_id, "de aanbieder"),
@@ -365,7 +356,7 @@ async def invitation_letter(
     invitation, token = await _issue_link(
         session, principal, arrangement_id, informant, channel="letter", actor=actor, now=now
     )
-    names = await listing_names(session, principal.region_id, [invitation.provider_id])
+    names = await provider_names(session, principal.region_id, [invitation.provider_id])
     region = await session.get(Region, principal.region_id)
     link = rating_link(base_url, token)
     qr = segno.make(link, error="m")

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.public import listing_names
+from contracts.public import provider_names
 from jeugdregio import audit
 from jeugdregio.audit import Actor
 from jeugdregio.auth import Principal
@@ -83,7 +83,7 @@ async def open_link(session: AsyncSession, token: str, *, now: datetime) -> Open
     reason = _refusal(invitation, now)
     if reason or invitation is None:
         raise _gone(reason or "unknown", invitation.id if invitation else None)
-    names = await listing_names(session, invitation.region_id, [invitation.provider_id])
+    names = await provider_names(session, invitation.region_id, [invitation.provider_id])
     assert invitation.id is not None and invitation.expires_at is not None
     return OpenLink(invitation.id, invitation.region_id, invitation.informant,
                     names.get(invitation.provider_id, "de aanbieder"), invitation.expires_at)  # fmt: skip
@@ -197,7 +197,7 @@ async def pending_comments(session: AsyncSession, principal: Principal, *, now: 
             .limit(200)
         )
     ).scalars().all()
-    names = await listing_names(session, principal.region_id, sorted({r.provider_id for r in rows}))
+    names = await provider_names(session, principal.region_id, sorted({r.provider_id for r in rows}))
     await audit.record_read(
         session, principal.actor(f"regioteam {principal.region_id}"), object_type="rating", object_id="lijst",
         purpose="moderatie beoordelingen", now=now,
