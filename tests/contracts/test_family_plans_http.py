@@ -282,3 +282,34 @@ async def test_change_dispute_and_cancel_over_pages(new_client, regions) -> None
     async with region.maker() as s:
         assert (await s.get(Arrangement, ended)).result == "not"  # type: ignore[union-attr]
         assert (await s.get(Arrangement, agreed)).status == "cancelled"  # type: ignore[union-attr]
+
+
+async def test_agreement_without_a_tariff_explains_why(new_client, regions) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from catalogue.models import Tariff
+    from contracts.services.arrangements import record_family_consent
+    from tests.support.arrangement_factories import actor_for, membership_of
+
+    region, world = await _world(regions)
+    aid = await make_arrangement(region, world, await make_plan(region, world), status="proposed")
+    async with region.maker() as s:
+        mid, uid = await membership_of(s, region.id, world.users["referrer"])
+        a = await s.get(Arrangement, aid)
+        assert a is not None
+        await record_family_consent(s, region_id=region.id, referrer_membership_id=mid, arrangement_id=aid,
+                                    note="Moeder", actor=actor_for(region.id, uid, "referrer"),
+                                    now=utcnow())  # fmt: skip
+        await s.execute(update(Tariff).where(Tariff.arrangement_type_id == a.arrangement_type_id)
+                        .values(valid_from=today(utcnow()) + timedelta(days=30)))  # fmt: skip
+        await s.commit()
+    referrer = new_client()
+    await login(referrer, world.users["referrer"])
+    page = await referrer.get(f"/verwijzer/arrangementen/{aid}")
+    refused = await referrer.post(f"/verwijzer/arrangementen/{aid}/akkoord", data={"_csrf_token": csrf_from(page.text)})
+    assert refused.status_code == 422 and "geen tarief vastgesteld" in refused.text
+    async with region.maker() as s:
+        a = await s.get(Arrangement, aid)
+        assert a is not None and a.status == "proposed" and a.referrer_agreed_at is None  # rolled back
