@@ -293,7 +293,7 @@ async def pack_figures(session: AsyncSession, conversation: ContractConversation
 
 def _svg_data_uri(fig: Any) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    fig.savefig(buf, format="svg")  # fixed margins: bbox_inches="tight" would draw the figure twice
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -314,6 +314,7 @@ def indicator_chart(indicators: list[Indicator], provider: str) -> str:
     """Grouped horizontal bars: the provider's share beside the region's, per indicator (percent)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    fig.subplots_adjust(left=0.27, right=0.98, top=0.97, bottom=0.16)
     ys = list(range(len(indicators)))
     mine = [100 * (i.share or 0) for i in indicators]
     region = [100 * (i.region_share or 0) for i in indicators]
@@ -334,6 +335,7 @@ def volume_chart(volumes: list[VolumeRow]) -> str | None:
         return None
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 2.4))
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.95, bottom=0.14)
     xs = list(range(len(volumes)))
     ax.bar([x - 0.2 for x in xs], [v.started for v in volumes], width=0.4, color="#00457d", label="Gestart")
     ax.bar([x + 0.2 for x in xs], [v.ended for v in volumes], width=0.4, color="#e07b00", label="Beëindigd")
