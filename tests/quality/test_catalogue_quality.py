@@ -111,3 +111,25 @@ async def test_publishing_invalidates_the_public_search_cache(maker, regions) ->
         await publish_region(s, region.id, month="2026-12", now=NOW)
         await s.commit()
     assert search_cache.generation() > before
+
+
+async def test_both_jobs_are_scheduled_and_a_rerun_in_the_same_month_changes_nothing(maker, regions) -> None:
+    from jeugdregio.scheduler import run_job, schedule
+
+    jobs = {j.name: j for j in schedule()}
+    assert jobs["publish_catalogue_figures"].period(NOW) == "2026-12"
+    region = await regions.create()
+    async with maker() as s:
+        world = await build_invoicing(s, region)
+        await _provider_with(s, world, world.provider_id, ended=9, achieved=9, scores=[])  # invited already
+        await add_arrangement(s, world, status="confirmed", end_date=date(2026, 6, 1), result="achieved")
+        await s.commit()
+    assert (await run_job(maker, jobs["rating_invitations"], now=NOW))["created"] >= 1  # (all regions)
+    first = await run_job(maker, jobs["publish_catalogue_figures"], now=NOW)
+    assert first["month"] == "2026-12" and first["rows"][str(region.id)] >= 1
+    async with maker() as s:
+        before = await overall_figures(s, region.id, [world.provider_id])
+    assert (await run_job(maker, jobs["rating_invitations"], now=NOW))["created"] == 0
+    await run_job(maker, jobs["publish_catalogue_figures"], now=NOW)
+    async with maker() as s:
+        assert await overall_figures(s, region.id, [world.provider_id]) == before
