@@ -133,3 +133,23 @@ async def test_both_jobs_are_scheduled_and_a_rerun_in_the_same_month_changes_not
     await run_job(maker, jobs["publish_catalogue_figures"], now=NOW)
     async with maker() as s:
         assert await overall_figures(s, region.id, [world.provider_id]) == before
+
+
+async def test_profile_means_and_shares_are_hidden_when_the_rest_would_follow_from_the_overall(session, regions):
+    """Profile 1: 20 ended (10 achieved), 12 ratings; profiles 2 and 3: 5 and 4 ended (none achieved), 5 and 4
+    ratings. Overall minus profile 1 would give the share and the mean of the 9 cases of profiles 2 and 3, so
+    profile 1 shows its counts but not its share or mean; the overall row shows all four figures."""
+    region = await regions.create()
+    world = await build_invoicing(session, region)
+    p = world.provider_id
+    for number, n, achieved, scores in ((1, 20, 10, [8] * 12), (2, 5, 0, [3] * 5), (3, 4, 0, [2] * 4)):
+        world.profile_id = region.profile_ids[number]
+        await _provider_with(session, world, p, ended=n, achieved=achieved, scores=scores)
+    await publish_region(session, region.id, month="2026-12", now=NOW)
+    rows = {f.profile_id: f for f in await figures_of_provider(session, region.id, p)}
+    overall, first = rows[None], rows[region.profile_ids[1]]
+    # overall: 29 ended → 30; 10 of 29 achieved → 34 %; 21 ratings → 20; (96 + 15 + 8) / 21 = 5.67 → 5,7
+    assert (overall.n_ended, overall.share_achieved_pct, overall.n_ratings, overall.rating_mean_x10) == (30, 34, 20, 57)
+    # profile 1: 20 ended, 12 ratings (→ 10) published; its share (50 %) and mean (8,0) are not
+    assert (first.n_ended, first.share_achieved_pct, first.n_ratings, first.rating_mean_x10) == (20, None, 10, None)
+    assert set(rows) == {None, region.profile_ids[1]}  # profiles 2 and 3: nothing to show, no rows

@@ -11,7 +11,9 @@ providers × profiles whose row totals are the providers' overall figures, so ro
 of 0–7, secondary suppression (a provider's total minus its visible profiles never reveals a small cell) and the
 rule across successive publications (history per figure in quality_publication_history) all apply. A share is
 published only when its count cell is and `publish_share` allows it; a mean score only from at least the region's
-`min_ratings_for_score` ratings (`publish_score`) and when the rating count cell is published.
+`min_ratings_for_score` ratings (`publish_score`) and when the rating count cell is published. A share or mean per
+profile is published only when every profile of that provider could publish its own, so the overall figure minus
+the shown profiles never gives a hidden profile's share or mean.
 
 The result replaces the region's set in the catalogue (catalogue.public.publish_quality_figures) in the same
 transaction. SQL does the aggregation (two GROUP BY queries); Python only sees aggregated rows."""
@@ -151,6 +153,15 @@ async def publish_region(session: AsyncSession, region_id: int, *, month: str, n
     figures: list[PublishedFigure] = []
     definition = DEFINITION.format(min_ratings=settings.min_ratings_for_score)
     for provider in providers:
+        # A share or mean per profile is shown only when EVERY profile of the provider could show its own: else
+        # the provider's overall figure minus the shown profiles would give the hidden profiles' share or mean.
+        shares_ok = all(
+            publish_share(achieved.get((provider, f), 0), n) is not None
+            for (p, f), n in ended.items() if p == provider and n > 0
+        )  # fmt: skip
+        means_ok = all(
+            n >= max(settings.min_ratings_for_score, 1) for (p, _f), n in n_rated.items() if p == provider and n > 0
+        )
         for profile in (TOTAL, *profiles):
             key = (provider, profile)
             n_end = ended_pub.values[key]
@@ -160,6 +171,10 @@ async def publish_region(session: AsyncSession, region_id: int, *, month: str, n
             share = publish_share(true_ach, true_end) if n_end is not None else None
             mean = publish_score(true_sum / true_rat if true_rat else None, true_rat, settings.min_ratings_for_score)
             if n_rat is None:
+                mean = None
+            if profile != TOTAL and not shares_ok:
+                share = None
+            if profile != TOTAL and not means_ok:
                 mean = None
             if profile != TOTAL and n_end is None and n_rat is None:
                 continue  # a profile row with nothing to show is left out; the provider's row is always there
