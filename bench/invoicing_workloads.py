@@ -200,10 +200,10 @@ def declaration_import(ctx: Context) -> Row:
 
 _SETTLE_ARRANGEMENTS = f"""
 INSERT INTO contracts_arrangement ({_ARR_COLUMNS})
-SELECT $1, 'S' || CAST($1 AS int) || '-' || lpad(g::text, 7, '0'), $2, ($3::int[])[1 + g % cardinality($3)],
-       CASE k WHEN 'monthly' THEN $5 WHEN 'pxq' THEN $6 ELSE $4 END, $7,
+SELECT $1::int, 'S' || $1::int || '-' || lpad(g::text, 7, '0'), $2::int, ($3::int[])[1 + g % cardinality($3::int[])],
+       CASE k WHEN 'monthly' THEN $5::int WHEN 'pxq' THEN $6::int ELSE $4::int END, $7::int,
        CASE k WHEN 'monthly' THEN 'monthly' WHEN 'pxq' THEN 'pxq' ELSE 'result_50_50' END,
-       CASE k WHEN 'monthly' THEN 12 END, ($8::int[])[1 + g % cardinality($8)], 'bench',
+       CASE k WHEN 'monthly' THEN 12 END, ($8::int[])[1 + g % cardinality($8::int[])], 'bench',
        CASE k WHEN 'confirmed' THEN 'confirmed' ELSE 'started' END, '2025-10-01', '[]',
        CASE k WHEN 'pxq' THEN 1000 END, '2025-09-15',
        CASE k WHEN 'monthly' THEN 150000 WHEN 'pxq' THEN 1500 ELSE 100000 + g % 5000 END,
@@ -215,7 +215,7 @@ SELECT $1, 'S' || CAST($1 AS int) || '-' || lpad(g::text, 7, '0'), $2, ($3::int[
        now(), now(), '', '', '', ''
 FROM (SELECT g, CASE WHEN g % 20 < 8 THEN 'start' WHEN g % 20 < 12 THEN 'confirmed'
                      WHEN g % 20 < 17 THEN 'monthly' ELSE 'pxq' END AS k
-      FROM generate_series(1, $9) g) s
+      FROM generate_series(1, $9::int) g) s
 """  # noqa: S608 (constant column list)
 
 _SETTLE_DECLARATIONS = """
@@ -257,7 +257,7 @@ SELECT $1, $2[1], 2026, 12345, true, '', now() WHERE (SELECT count(*) FROM l) + 
 _FLOOR = """
 INSERT INTO invoicing_ledger_entry (region_id, run_id, period, provider_id, municipality_id, arrangement_id,
     declaration_id, lump_sum_id, population_budget_id, kind, amount_cents, dedupe_key, reason, created_at)
-SELECT d.region_id, NULL, $2::date, d.provider_id, d.municipality_id, d.arrangement_id, d.id, NULL, NULL,
+SELECT d.region_id, NULL::int, $2::date, d.provider_id, d.municipality_id, d.arrangement_id, d.id, NULL::int, NULL::int,
        'start_half', d.amount_cents, 'start:' || d.arrangement_id, '', now()
 FROM invoicing_declaration d JOIN contracts_arrangement a ON a.id = d.arrangement_id
 WHERE d.region_id = $1 AND d.kind = 'start' AND a.payment_model = 'result_50_50'

@@ -163,3 +163,19 @@ async def test_quoted_fields_and_in_file_duplicates(session, regions) -> None:
                                                  "AR-S2;start;2026-01-13;;;;;"]))  # fmt: skip
     assert [(e.row, e.field) for e in exc.value.errors] == [(3, "referentie")]
     assert "rij 2" in exc.value.errors[0].message
+
+
+async def test_the_month_cap_and_the_assigned_volume_count_the_file_and_the_database(session, regions) -> None:
+    world = await build_invoicing(session, await regions.create())
+    monthly = await add_arrangement(session, world, model="monthly", status="started", start_date=date(2026, 1, 1),
+                                    max_months=3, reference="AR-CAP")  # fmt: skip
+    await add_declaration(session, world, monthly, kind="month", period=date(2026, 1, 1), amount_cents=100_000)
+    await add_arrangement(session, world, model="pxq", status="started", start_date=date(2026, 1, 1),
+                          tariff_cents=1_500, assigned_units=20, reference="AR-VOL")  # fmt: skip
+    with pytest.raises(ImportFailed) as exc:
+        await _import(session, world, csv_bytes([
+            "AR-CAP;maand;2026-03;;;;;", "AR-VOL;pxq;2026-01;12;;;;", "AR-CAP;maand;2026-02;;;;;",
+            "AR-CAP;maand;2026-04;;;;;", "AR-VOL;pxq;2026-02;9;;;;",
+        ]))  # fmt: skip
+    assert [(e.row, e.field) for e in exc.value.errors] == [(5, "datum"), (6, "eenheden")]
+    assert "maximum van 3 maanden" in exc.value.errors[0].message and "21" in exc.value.errors[1].message

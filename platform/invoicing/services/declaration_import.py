@@ -155,19 +155,30 @@ LEFT JOIN contracts_arrangement a ON a.region_id = :region_id AND a.provider_id 
 # every error as (row, column, code, a, b); messages are made in Python (_message)
 _ERRORS = """
 WITH w AS (
-    SELECT c.*,
-           min(c.row_no) OVER (PARTITION BY c.reference, c.kind,
-                                            CASE WHEN c.kind IN ('month', 'pxq') THEN c.period END) AS first_row,
-           count(*) OVER (PARTITION BY c.arr_id, c.kind ORDER BY c.period, c.row_no ROWS UNBOUNDED PRECEDING) AS nth,
-           sum(greatest(coalesce(c.units, 0), 0)) OVER (PARTITION BY c.arr_id, c.kind ORDER BY c.period, c.row_no
-                                                        ROWS UNBOUNDED PRECEDING) AS units_cum
+    SELECT c.*, coalesce(c.kind, '?') AS kind_key,
+           coalesce(CASE WHEN c.kind IN ('month', 'pxq') THEN c.period END, DATE '0001-01-01') AS period_key
     FROM tmp_decl_checked c
+), dup AS (  -- duplicates within the file: a hash aggregate, usually empty
+    SELECT reference, kind_key, period_key, min(row_no) AS first_row
+    FROM w GROUP BY reference, kind_key, period_key HAVING count(*) > 1
 ), ex AS (
     SELECT d.arrangement_id, d.kind, count(*) AS n, coalesce(sum(d.units), 0) AS units
     FROM invoicing_declaration d
     WHERE d.region_id = :region_id AND d.status <> 'withdrawn'
       AND d.arrangement_id IN (SELECT arr_id FROM tmp_decl_checked WHERE arr_id IS NOT NULL)
     GROUP BY d.arrangement_id, d.kind
+), cap AS (  -- arrangements whose months (file + database) pass the cap, or whose units pass the volume
+    SELECT c.arr_id, c.kind
+    FROM tmp_decl_checked c
+    LEFT JOIN ex ON ex.arrangement_id = c.arr_id AND ex.kind = c.kind
+    WHERE c.kind IN ('month', 'pxq') AND c.arr_id IS NOT NULL
+    GROUP BY c.arr_id, c.kind, c.max_months, c.assigned_units, ex.n, ex.units
+    HAVING (c.kind = 'month' AND coalesce(ex.n, 0) + count(*) > c.max_months)
+        OR (c.kind = 'pxq' AND coalesce(ex.units, 0) + sum(greatest(coalesce(c.units, 0), 0)) > c.assigned_units)
+), ranked AS (  -- only for those: which rows pass it (in order of month, then row)
+    SELECT c.row_no, count(*) OVER r AS nth, sum(greatest(coalesce(c.units, 0), 0)) OVER r AS units_cum
+    FROM tmp_decl_checked c JOIN cap ON cap.arr_id = c.arr_id AND cap.kind = c.kind
+    WINDOW r AS (PARTITION BY c.arr_id, c.kind ORDER BY c.period, c.row_no ROWS UNBOUNDED PRECEDING)
 ), dup_db AS (
     SELECT DISTINCT c.row_no
     FROM tmp_decl_checked c
@@ -176,7 +187,9 @@ WITH w AS (
 )
 SELECT w.row_no, v.col, v.code, v.a, v.b, count(*) OVER () AS total
 FROM w
+LEFT JOIN dup ON dup.reference = w.reference AND dup.kind_key = w.kind_key AND dup.period_key = w.period_key
 LEFT JOIN ex ON ex.arrangement_id = w.arr_id AND ex.kind = w.kind
+LEFT JOIN ranked ON ranked.row_no = w.row_no
 LEFT JOIN dup_db ON dup_db.row_no = w.row_no
 CROSS JOIN LATERAL (VALUES
     (w.reference = '', 'referentie', 'ref_empty', NULL, NULL),
@@ -206,13 +219,13 @@ CROSS JOIN LATERAL (VALUES
                                     OR w.period > date_trunc('month', w.end_date)), 'datum', 'outside',
      CAST(w.period AS text), CAST(w.start_date AS text) || '/' || coalesce(CAST(w.end_date AS text), '')),
     (w.kind IN ('month', 'pxq') AND w.period > :this_month, 'datum', 'future', CAST(w.period AS text), NULL),
-    (w.first_row < w.row_no, 'referentie', 'dup_file', CAST(w.first_row AS text), NULL),
+    (dup.first_row < w.row_no, 'referentie', 'dup_file', CAST(dup.first_row AS text), NULL),
     (dup_db.row_no IS NOT NULL, 'referentie', 'dup_db', w.reference, CAST(w.period AS text)),
-    (w.kind = 'month' AND w.payment_model = 'monthly' AND w.first_row = w.row_no
-     AND coalesce(ex.n, 0) + w.nth > w.max_months, 'datum', 'max_months', CAST(w.max_months AS text), NULL),
+    (w.kind = 'month' AND w.payment_model = 'monthly' AND coalesce(dup.first_row, w.row_no) = w.row_no
+     AND coalesce(ex.n, 0) + ranked.nth > w.max_months, 'datum', 'max_months', CAST(w.max_months AS text), NULL),
     (w.kind = 'pxq' AND w.payment_model = 'pxq' AND w.units >= 0
-     AND coalesce(ex.units, 0) + w.units_cum > w.assigned_units, 'eenheden', 'assigned',
-     CAST(coalesce(ex.units, 0) + w.units_cum AS text), CAST(w.assigned_units AS text)),
+     AND coalesce(ex.units, 0) + ranked.units_cum > w.assigned_units, 'eenheden', 'assigned',
+     CAST(coalesce(ex.units, 0) + ranked.units_cum AS text), CAST(w.assigned_units AS text)),
     (w.amount >= 0 AND w.expected IS NOT NULL AND w.amount <> w.expected
      AND w.payment_model IN ('result_50_50', 'monthly', 'pxq'), 'bedrag_cent', 'amount', CAST(w.amount AS text),
      CAST(w.expected AS text))
