@@ -8,7 +8,7 @@ through contracts.public."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -421,8 +421,8 @@ async def record_family_consent(
     if a.family_agreed_at is not None:
         raise InvalidTransition("Het akkoord van het gezin is al vastgelegd.")
     a.family_agreed_at, a.family_agreed_note = now, note
-    await audit.record(session, actor, object_type="arrangement", object_id=a.id, action="agree", now=now,
-                       summary={"partij": "gezin", "referentie": a.reference})  # fmt: skip
+    await audit.record(session, replace(actor, on_behalf_of="gezin"), object_type="arrangement", object_id=a.id,
+                       action="agree", now=now, summary={"partij": "gezin", "referentie": a.reference})  # fmt: skip
     return await _maybe_agreed(session, a, actor=actor, now=now)
 
 
@@ -556,7 +556,8 @@ async def confirm_result(
     a.status = arrangement_next(a.status, "confirm")
     a.confirmed_at, a.confirmed_by, a.updated_at = now, actor.user_id, now
     await session.flush()
-    await audit.record(session, actor, object_type="arrangement", object_id=a.id, action="confirm", now=now,
+    await audit.record(session, replace(actor, on_behalf_of="verwijzer en gezin"), object_type="arrangement",
+                       object_id=a.id, action="confirm", now=now,
                        summary={"referentie": a.reference, "resultaat": a.result})  # fmt: skip
     return a
 
@@ -570,7 +571,8 @@ async def dispute_result(
     a.dispute_reason, a.updated_at = _reason(reason), now
     a.status = new_status
     await session.flush()
-    await audit.record(session, actor, object_type="arrangement", object_id=a.id, action="dispute", now=now,
+    await audit.record(session, replace(actor, on_behalf_of="verwijzer en gezin"), object_type="arrangement",
+                       object_id=a.id, action="dispute", now=now,
                        summary={"referentie": a.reference, "resultaat": a.result})  # fmt: skip
     return a
 
