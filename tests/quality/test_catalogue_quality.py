@@ -148,8 +148,8 @@ async def test_profile_means_and_shares_are_hidden_when_the_rest_would_follow_fr
     await publish_region(session, region.id, month="2026-12", now=NOW)
     rows = {f.profile_id: f for f in await figures_of_provider(session, region.id, p)}
     overall, first = rows[None], rows[region.profile_ids[1]]
-    # overall: 29 ended → 30; 10 of 29 achieved → 34 %; 21 ratings → 20; (96 + 15 + 8) / 21 = 5.67 → 5,7
-    assert (overall.n_ended, overall.share_achieved_pct, overall.n_ratings, overall.rating_mean_x10) == (30, 34, 20, 57)
+    # overall: 29 ended → 30; 10 of 29 achieved = 34.5 % → 35 %; 21 ratings → 20; (96 + 15 + 8) / 21 = 5.67 → 5,7
+    assert (overall.n_ended, overall.share_achieved_pct, overall.n_ratings, overall.rating_mean_x10) == (30, 35, 20, 57)
     # profile 1: 20 ended, 12 ratings (→ 10) published; its share (50 %) and mean (8,0) are not
     assert (first.n_ended, first.share_achieved_pct, first.n_ratings, first.rating_mean_x10) == (20, None, 10, None)
     assert set(rows) == {None, region.profile_ids[1]}  # profiles 2 and 3: nothing to show, no rows

@@ -32,6 +32,7 @@ from catalogue.public import PublishedFigure, publish_quality_figures
 from contracts.public import ARRANGEMENTS
 from quality.models import PublicationHistory, Rating
 from quality.rules import (
+    ROUND_TO,
     TOTAL,
     CountTable,
     Publication,
@@ -51,7 +52,7 @@ DEFINITION = (
     "Afgesloten trajecten: arrangementen met een einddatum in de periode. Doelen behaald: het deel daarvan waarin "
     "alle doelen zijn behaald. Beoordeling: het gemiddelde rapportcijfer (1–10) voor het nut van de hulp, gegeven "
     "door ouders en jongeren in de periode; alleen getoond vanaf {min_ratings} beoordelingen. Aantallen zijn "
-    "afgerond op 5; minder dan 8 wordt niet getoond."
+    "afgerond op 5 en percentages op 5 procentpunt; minder dan 8 wordt niet getoond."
 )
 FIGURE_ENDED = "catalogue:ended"
 FIGURE_RATINGS = "catalogue:ratings"
@@ -72,6 +73,11 @@ def batch_period(month: str) -> BatchPeriod:
     last_month = 12 if mon == 1 else mon - 1
     last_year = year - 1 if mon == 1 else year
     return BatchPeriod(start, end, f"{MONTHS_NL[mon - 1]} {year - 1} t/m {MONTHS_NL[last_month - 1]} {last_year}")
+
+
+def _pct(share: float) -> int:
+    """A share as a percentage rounded to 5 points (like the counts: a month's few new cases do not show)."""
+    return int(ROUND_TO * round(share * 100 / ROUND_TO))
 
 
 async def _history(session: AsyncSession, region_id: int, key: str) -> dict[Any, tuple[int, ...]]:
@@ -181,7 +187,7 @@ async def publish_region(session: AsyncSession, region_id: int, *, month: str, n
             figures.append(PublishedFigure(
                 provider_id=int(provider), profile_id=None if profile == TOTAL else int(profile),
                 period_start=period.start, period_end=period.end, period_label=period.label,
-                n_ended=n_end, share_achieved_pct=None if share is None else round(share * 100),
+                n_ended=n_end, share_achieved_pct=None if share is None else _pct(share),
                 n_ratings=n_rat, rating_mean_x10=None if mean is None else round(mean * 10),
                 definition=definition,
             ))  # fmt: skip
