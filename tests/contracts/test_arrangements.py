@@ -256,6 +256,9 @@ async def test_confirm_dispute_and_resolve(setup) -> None:
         events = (await s.execute(select(AuditEvent.action).where(
             AuditEvent.region_id == region.id, AuditEvent.object_id == str(a2)))).scalars().all()  # fmt: skip
         assert "resolve" in events and "dispute" in events
+        behalf = (await s.execute(select(AuditEvent.on_behalf_of).where(
+            AuditEvent.object_id == str(a2), AuditEvent.action == "dispute"))).scalar_one()  # fmt: skip
+        assert behalf == "verwijzer en gezin"
 
 
 async def test_change_mid_way_ends_the_old_one(setup) -> None:
