@@ -53,7 +53,7 @@ async def _list_page(
         request, "quality/conversation_list.html", status_code=422 if errors or settings_errors else 200, rows=rows,
         errors=errors, form=filters.as_form(), providers=await svc.provider_options(db, principal.region_id),
         labels=LABELS, may_plan=principal.role in ("team_admin", "team_contracts"),
-        settings_errors=settings_errors or {}, settings_form=settings_form or current,
+        settings_errors=settings_errors or {}, settings_form=settings_form or current, rhythm=settings,
     )  # fmt: skip
 
 
