@@ -336,7 +336,8 @@ def _mail_body(*, provider: str, region: str, link: str, expires_at: datetime, i
     return (
         f"Beste {'jongere' if informant == 'youth' else 'ouder of verzorger'},\n\n"
         f"De hulp van {provider} is afgerond. Wij willen graag weten wat {you} ervan vond.\n"
-        f"Het invullen duurt ongeveer 2 minuten. Uw antwoorden helpen andere gezinnen bij het kiezen.\n\n"
+        f"Het invullen duurt ongeveer 2 minuten. {'Je' if informant == 'youth' else 'Uw'} antwoorden helpen "
+        f"andere gezinnen bij het kiezen.\n\n"
         f"Open deze link: {link}\n\n"
         f"De link werkt één keer en tot en met {today(expires_at):%d-%m-%Y}.\n\n"
         f"Met vriendelijke groet,\n{region}\n"
