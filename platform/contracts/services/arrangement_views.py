@@ -273,6 +273,8 @@ async def arrangement_detail(
             .order_by(FamilyPlanGoal.position)
         )
     ]
+    if principal.role == "municipality":  # the paying municipality sees outcomes per goal number, not the goals
+        goals = [(p, "", o) for p, _, o in goals]
     events = await session.execute(
         select(AuditEvent)
         .where(
