@@ -204,6 +204,7 @@ async def test_team_list_filters_and_payment_speed(client: httpx.AsyncClient, re
     assert f"/team/specificaties/{st.spec1}" in everything.text and f"/team/specificaties/{st.spec2}" in everything.text
     assert f"/team/specificaties/{st.spec1}\"" not in one.text and f"/team/specificaties/{st.spec2}\"" in one.text
     assert wrong.status_code == 422 and "JJJJ-MM" in wrong.text
+    assert f'action="/team/specificaties/{st.spec1}/goedkeuren"' in everything.text  # approve from the list
     assert "10,0" in everything.text  # days to pay for the first municipality
     speed = await client.get("/team/specificaties/betaalsnelheid.csv")
     assert speed.status_code == 200 and ";1;10,0" in speed.content.decode("utf-8-sig")
