@@ -42,6 +42,8 @@ async def test_build_totals_per_provider_from_the_ledger(session: AsyncSession, 
     assert specs[p2].total_cents == 70_001 and specs[p2].lines == 1
     assert specs[p1].status == "draft"
     assert specs[p1].number == f"SP-2026-03-{p1:05d}"
+    # a rerun over the same ledger changes nothing
+    assert await build_specifications(session, region_id=region.id, period=MARCH, run_id=None, now=NOW) == 0
 
 
 async def test_rebuild_refreshes_drafts_and_never_touches_approved(

@@ -52,6 +52,8 @@ _BUILD_SQL = text(
             run_id = EXCLUDED.run_id,
             document_id = NULL
         WHERE invoicing_specification.status = 'draft'
+          AND (invoicing_specification.total_cents, invoicing_specification.lines)
+              IS DISTINCT FROM (EXCLUDED.total_cents, EXCLUDED.lines)
     """
 )
 
@@ -62,8 +64,9 @@ async def build_specifications(
     """Create (or refresh, while still draft) one specification per provider with ledger entries in `period`
     (the first day of the month): total = SUM of the provider's ledger amounts in that period, lines = their
     count. Approved and paid specifications are never changed (a later correction lands in the next month).
-    A refreshed draft loses its stored PDF (it is made again). Set-based: one statement. Returns how many
-    specifications were created or refreshed."""
+    A draft whose total or line count changed loses its stored PDF (it is made again); an unchanged one keeps
+    it (a rerun of the settlement changes nothing). Set-based: one statement. Returns how many specifications
+    were created or changed."""
     period = period.replace(day=1)
     result = await session.execute(
         _BUILD_SQL, {"region_id": region_id, "period": period, "run_id": run_id, "now": now}
