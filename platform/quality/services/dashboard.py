@@ -539,13 +539,18 @@ async def _path_table(session: AsyncSession, scope: Scope, period: Period, pub: 
     """Care paths: per youth (pseudonym) whose first arrangement (in scope) started in the period, the sequence
     of profiles of all their arrangements in scope up to today; '(opnieuw)' marks a re-entry (a new
     arrangement after an earlier one had ended, not a transfer or change)."""
+    # only the youths with a start in the period can have their first start in it (an index range, not the region)
+    cohort = select(A.youth_pseudonym).where(
+        _scope_filter(scope), A.status.in_(LIVE_STATUSES), A.start_date >= period.start, A.start_date < period.end
+    )
     seq = (
         select(
             A.youth_pseudonym, A.profile_id, A.start_date, A.id, A.previous_arrangement_id,
             func.lag(A.end_date).over(partition_by=A.youth_pseudonym, order_by=(A.start_date, A.id)).label("prev_end"),
             func.min(A.start_date).over(partition_by=A.youth_pseudonym).label("first_start"),
         )
-        .where(_scope_filter(scope), A.status.in_(LIVE_STATUSES), A.start_date.is_not(None))
+        .where(_scope_filter(scope), A.status.in_(LIVE_STATUSES), A.start_date.is_not(None),
+               A.youth_pseudonym.in_(cohort))
         .subquery("seq")
     )  # fmt: skip
     s = seq.c
