@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.models import Arrangement, Provider
+from contracts.models import Arrangement, ContractLot, FrameworkContract, Provider
 from invoicing.models import LedgerEntry
 from jeugdregio.audit import Actor
 from jeugdregio.auth import Principal
@@ -110,6 +110,23 @@ async def test_schedule_quarterly_for_high_complex_yearly_for_others_and_rerun_c
     ]
     assert await svc.plan_conversations(session, region.id, actor=actor(region.id), now=NOW) == 0
     assert len(await _conversations(session, region.id)) == 2
+
+
+async def test_a_lot_for_a_high_complex_profile_makes_a_provider_high_complex(
+    session: AsyncSession, regions: RegionFactory
+) -> None:
+    region = await regions.create()
+    world = await build_invoicing(session, region)
+    contract = FrameworkContract(region_id=region.id, provider_id=world.other_provider_id, number="RO-T-1",
+                                 starts_on=date(2025, 1, 1), created_at=NOW)  # fmt: skip
+    session.add(contract)
+    await session.flush()
+    session.add(ContractLot(region_id=region.id, contract_id=contract.id, profile_id=region.profile_ids[10]))
+    await session.flush()
+    assert await svc.plan_conversations(session, region.id, actor=actor(region.id), now=NOW) == 2
+    assert {(r[0], r[2]) for r in await _conversations(session, region.id)} == {
+        (world.provider_id, "2026"), (world.other_provider_id, "2026-K2"),
+    }
 
 
 async def test_schedule_follows_the_region_settings(session: AsyncSession, regions: RegionFactory) -> None:

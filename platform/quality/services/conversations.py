@@ -5,8 +5,8 @@ actions that are carried into the provider's next pack.
   period — quarterly for high-complex providers, yearly for the others (region settings,
   `quality_conversation_settings`) — in ONE set-based INSERT … SELECT … ON CONFLICT DO NOTHING on the unique
   (region_id, provider_id, period_label): a rerun creates nothing new.
-- "High-complex provider": contracts.public has no reader for contract lots yet, so a provider counts as
-  high-complex when it has (had) an arrangement for a profile whose catalogue complexity is 'high'.
+- "High-complex provider": a lot for a profile whose catalogue complexity is 'high' on its live framework
+  contract (contracts.public.provider_lot_profiles), or arrangements (not cancelled/rejected) for such a profile.
 - Row scoping: the team roles that hold conversations see the region; a provider sees only its own (read-only,
   except the status of the actions it owns); anyone else sees nothing. Foreign objects → 404."""
 
@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, column, false, func, literal, select, table, text, update, values
+from sqlalchemy import Integer, String, and_, column, false, func, literal, or_, select, text, update, values
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from catalogue.public import list_profiles
-from contracts.public import ARRANGEMENTS
+from contracts.public import ARRANGEMENTS, PROVIDERS, provider_lot_profiles
 from jeugdregio import audit
 from jeugdregio.auth import Principal
 from jeugdregio.clock import today
@@ -44,11 +44,6 @@ OWNER_LABELS = {"team": "Regioteam", "provider": "Aanbieder"}
 TEXT_MAX = 5000
 NAME_MAX = 200
 
-# contracts.public has no provider reader yet (asked for in the report): a read-only, column-limited view of the
-# provider register, used ONLY here, for names and status. Replace it with contracts.public when it exists.
-PROVIDERS = table(
-    "contracts_provider", column("id"), column("region_id"), column("name"), column("status")
-)  # fmt: skip
 
 
 # ---- pure rules ----------------------------------------------------------------------------------------------
@@ -105,14 +100,17 @@ async def plan_conversations(session: AsyncSession, region_id: int, *, actor: au
     """Create the current period's conversation for every provider of the region that is not ended (one
     set-based insert per frequency); existing ones are left alone. Returns the number created."""
     settings = await settings_of(session, region_id)
-    high = await high_complex_profile_ids(session, region_id)
+    high = set(await high_complex_profile_ids(session, region_id))
+    lots = await provider_lot_profiles(session, region_id)
+    by_lots = [pid for pid, profiles in lots.items() if high & set(profiles)]
     a = ARRANGEMENTS
-    is_high = (
+    by_arrangements = (
         select(literal(1))
         .where(a.c.region_id == region_id, a.c.provider_id == PROVIDERS.c.id, a.c.profile_id.in_(high or [-1]),
                a.c.status.notin_(("cancelled", "rejected")))
         .exists()
     )  # fmt: skip
+    is_high = or_(PROVIDERS.c.id.in_(by_lots or [-1]), by_arrangements)
     created = 0
     for frequency, high_flag in ((settings.high_complex, True), (settings.other, False)):
         label, start, end = period_of(today(now), frequency)
@@ -413,7 +411,6 @@ async def set_action_status(
 
 
 __all__ = [
-    "PROVIDERS",
     "add_action",
     "conversation_detail",
     "conversations_visible_to",
