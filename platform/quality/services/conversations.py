@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, column, false, func, literal, or_, select, text, update, values
+from sqlalchemy import Integer, String, and_, column, false, func, literal, or_, select, update, values
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -27,6 +27,7 @@ from jeugdregio import audit
 from jeugdregio.auth import Principal
 from jeugdregio.clock import today
 from jeugdregio.errors import ErrorCollector, InvalidTransition, NotFound, ValidationFailed
+from jeugdregio.tables import Region
 from quality.models import (
     ACTION_OWNERS,
     ACTION_STATUSES,
@@ -140,7 +141,7 @@ async def plan_conversations(session: AsyncSession, region_id: int, *, actor: au
 
 async def plan_conversations_job(session: AsyncSession, *, now: datetime) -> dict[str, Any]:
     """Worker job: the schedule for every region (idempotent; the scheduler holds the (job, period) lock)."""
-    region_ids = (await session.execute(text("SELECT id FROM jeugdregio_region ORDER BY id"))).scalars().all()
+    region_ids = (await session.execute(select(Region.id).order_by(col(Region.id)))).scalars().all()
     created = 0
     for region_id in region_ids:
         created += await plan_conversations(
