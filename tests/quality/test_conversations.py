@@ -17,6 +17,7 @@ from jeugdregio.audit import Actor
 from jeugdregio.auth import Principal
 from jeugdregio.errors import NotFound, ValidationFailed
 from quality.models import ContractConversation, ConversationAction, ConversationSettings, Rating, RatingInvitation
+from quality.services import conversation_demo
 from quality.services import conversation_pack as pack
 from quality.services import conversations as svc
 from quality.services.indicators import INDICATOR_BY_KEY
@@ -376,7 +377,8 @@ async def test_demo_conversations_hold_the_past_ones_with_actions_carried_forwar
 ) -> None:
     region = await regions.create()
     w = await build_invoicing(session, region)  # two low-complex providers: yearly conversations
-    assert await svc.seed_conversations_demo(session, region.id, now=NOW) == 4  # 2025 and 2026, per provider
+    # 2025 and 2026, per provider
+    assert await conversation_demo.seed_conversations_demo(session, region.id, now=NOW) == 4
     rows = await svc.list_conversations(session, team(region.id))
     assert sorted((r.provider_id, r.period_label, r.status) for r in rows) == sorted([
         (w.provider_id, "2025", "held"), (w.provider_id, "2026", "planned"),
@@ -385,7 +387,7 @@ async def test_demo_conversations_hold_the_past_ones_with_actions_carried_forwar
     current = next(r for r in rows if r.provider_id == w.provider_id and r.period_label == "2026")
     detail = await svc.conversation_detail(session, team(region.id), current.id)
     assert [(a.owner_side, a.status) for a in detail.carried] == [("provider", "open")]
-    assert await svc.seed_conversations_demo(session, region.id, now=NOW) == 4  # a rerun adds nothing
+    assert await conversation_demo.seed_conversations_demo(session, region.id, now=NOW) == 4  # a rerun adds nothing
     n = (await session.execute(select(func.count()).select_from(ConversationAction)
                                .where(ConversationAction.region_id == region.id))).scalar_one()  # type: ignore[arg-type]  # fmt: skip
     assert n == 4

@@ -18,6 +18,7 @@ from jeugdregio.auth import Principal
 from jeugdregio.clock import utcnow
 from jeugdregio.errors import ValidationFailed
 from jeugdregio.web import page, redirect, requires_provider, requires_roles
+from quality.services import conversation_settings as settings_svc
 from quality.services import conversations as svc
 from quality.services.conversation_pack import conversation_pack
 
@@ -44,7 +45,7 @@ async def _list_page(
 ) -> Response[str]:  # fmt: skip
     filters, errors = svc.parse_filters(request.query_params)
     rows = await svc.list_conversations(db, principal, filters)
-    settings = await svc.settings_of(db, principal.region_id)
+    settings = await settings_svc.settings_of(db, principal.region_id)
     current = {
         "hoogcomplex": settings.high_complex, "overig": settings.other,
         "dagen_na_periode": str(settings.plan_days_after_period), "weken_vroeg": str(settings.early_closure_weeks),
@@ -67,7 +68,7 @@ async def conversation_settings(
     request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, data: Form
 ) -> Response[Any]:
     try:
-        await svc.save_settings(
+        await settings_svc.save_settings(
             db, principal, high_complex=_str(data, "hoogcomplex"), other=_str(data, "overig"),
             plan_days=_str(data, "dagen_na_periode"), early_weeks=_str(data, "weken_vroeg"), actor=principal.actor(),
             now=utcnow(),

@@ -28,6 +28,7 @@ from jeugdregio.pdf import render_pdf
 from jeugdregio.tables import Region
 from quality.models import ContractConversation, ConversationAction, Rating
 from quality.rules import Period
+from quality.services.conversation_settings import settings_of
 from quality.services.conversations import (
     FREQUENCY_LABELS,
     OWNER_LABELS,
@@ -35,7 +36,6 @@ from quality.services.conversations import (
     carried_actions,
     load_conversation,
     provider_name,
-    settings_of,
 )
 from quality.services.indicators import INDICATOR_BY_KEY, compute_indicators
 

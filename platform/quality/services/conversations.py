@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, column, false, func, literal, or_, select, update, values
+from sqlalchemy import and_, false, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -34,8 +34,8 @@ from quality.models import (
     CONVERSATION_FREQUENCIES,
     ContractConversation,
     ConversationAction,
-    ConversationSettings,
 )
+from quality.services.conversation_settings import settings_of
 
 TEAM_CONVERSATION_ROLES = ("team_admin", "team_contracts", "team_quality")
 FREQUENCY_LABELS = {"quarter": "per kwartaal", "half_year": "per half jaar", "year": "per jaar"}
@@ -70,24 +70,6 @@ def planned_date(period_end: date, days_after: int) -> date:
     moves to the Monday after."""
     day = period_end + timedelta(days=days_after)
     return day + timedelta(days=(7 - day.weekday()) % 7) if day.weekday() >= 5 else day
-
-
-@dataclass(frozen=True)
-class Frequencies:
-    high_complex: str = "quarter"
-    other: str = "year"
-    plan_days_after_period: int = 21
-    early_closure_weeks: int = 8
-
-
-async def settings_of(session: AsyncSession, region_id: int) -> Frequencies:
-    row = (
-        await session.execute(select(ConversationSettings).where(col(ConversationSettings.region_id) == region_id))
-    ).scalar_one_or_none()
-    if row is None:
-        return Frequencies()
-    return Frequencies(row.high_complex_frequency, row.other_frequency, row.plan_days_after_period,
-                       row.early_closure_weeks)  # fmt: skip
 
 
 # ---- the schedule job ----------------------------------------------------------------------------------------
@@ -421,85 +403,3 @@ __all__ = [
     "record_conversation",
     "set_action_status",
 ]
-
-
-# ---- demo data -----------------------------------------------------------------------------------------------
-
-DEMO_ACTIONS = (  # (owner side, owner name, description, status, days after the conversation)
-    ("provider", "Teamleider jeugdhulp", "Toelichten waarom arrangementen kort na de start eindigen; casussen "
-     "met de jeugdprofessionals nalopen.", "open", 60),
-    ("team", "Contractmanager regioteam", "Wachttijden per profiel in de catalogus laten bijwerken.", "done", 30),
-)
-
-
-async def seed_conversations_demo(session: AsyncSession, region_id: int, *, now: datetime) -> int:
-    """Demo: the schedule for the current and the previous periods (the job's own insert, run for earlier days);
-    conversations whose planned date has passed are 'held' with a short note and two agreed actions (one open,
-    carried into the next pack; one done). Set-based; returns the number of conversations."""
-    actor = audit.Actor.system("demo", region_id)
-    day = today(now)
-    for back in (0, 92, 184, 366):
-        await plan_conversations(session, region_id, actor=actor, now=now - timedelta(days=back))
-    c = ContractConversation
-    await session.execute(
-        update(c).where(col(c.region_id) == region_id, col(c.planned_on) < day, col(c.status) == "planned")
-        .values(status="held", held_on=c.planned_on, updated_at=now,
-                notes="Cijfers uit het gesprekspakket besproken: volumes, doelrealisatie en wachttijden. "
-                      "Afspraken staan hieronder als acties.")
-    )  # fmt: skip
-    demo = values(
-        column("owner_side", String), column("owner_name", String), column("description", String),
-        column("status", String), column("days", Integer), name="demo",
-    ).data(list(DEMO_ACTIONS))  # fmt: skip
-    a = ConversationAction.__table__  # type: ignore[attr-defined]
-    chosen = (
-        select(c.region_id, c.id, c.provider_id, demo.c.description, demo.c.owner_side, demo.c.owner_name,
-               col(c.planned_on) + demo.c.days, demo.c.status, literal(""), literal(now), literal(now))
-        .select_from(ContractConversation.__table__.join(demo, literal(True)))  # type: ignore[attr-defined]
-        .where(col(c.region_id) == region_id, col(c.status) == "held",
-               ~select(a.c.id).where(a.c.conversation_id == c.id).exists())
-    )  # fmt: skip
-    await session.execute(
-        insert(a).from_select(["region_id", "conversation_id", "provider_id", "description", "owner_side",
-                               "owner_name", "due_on", "status", "status_note", "created_at", "updated_at"], chosen)
-    )  # fmt: skip
-    return int(
-        (await session.execute(select(func.count()).select_from(c).where(col(c.region_id) == region_id))).scalar_one()
-    )
-
-
-# ---- region settings -----------------------------------------------------------------------------------------
-
-
-async def save_settings(
-    session: AsyncSession, principal: Principal, *, high_complex: str, other: str, plan_days: str,
-    early_weeks: str, actor: audit.Actor, now: datetime,
-) -> Frequencies:  # fmt: skip
-    """The region's conversation rhythm (team_admin, team_contracts). `early_weeks` is also the indicators'
-    early-closure window. One row per region (upsert on the unique region_id)."""
-    if principal.role not in ("team_admin", "team_contracts"):
-        raise NotFound()
-    errors = ErrorCollector()
-    if high_complex not in CONVERSATION_FREQUENCIES:
-        errors.add("hoogcomplex", "Kies per kwartaal, per half jaar of per jaar.")
-    if other not in CONVERSATION_FREQUENCIES:
-        errors.add("overig", "Kies per kwartaal, per half jaar of per jaar.")
-    days = int(plan_days) if plan_days.strip().isdigit() and len(plan_days.strip()) < 4 else -1
-    if not 0 <= days <= 90:
-        errors.add("dagen_na_periode", "Vul een aantal dagen in van 0 tot en met 90.")
-    weeks = int(early_weeks) if early_weeks.strip().isdigit() and len(early_weeks.strip()) < 4 else -1
-    if not 1 <= weeks <= 52:
-        errors.add("weken_vroeg", "Vul een aantal weken in van 1 tot en met 52.")
-    errors.raise_if_any()
-    before = await settings_of(session, principal.region_id)
-    values_ = dict(high_complex_frequency=high_complex, other_frequency=other, plan_days_after_period=days,
-                   early_closure_weeks=weeks)  # fmt: skip
-    t = ConversationSettings.__table__  # type: ignore[attr-defined]
-    await session.execute(
-        insert(t).values(region_id=principal.region_id, **values_)
-        .on_conflict_do_update(index_elements=["region_id"], set_=values_)
-    )  # fmt: skip
-    after = Frequencies(high_complex, other, days, weeks)
-    await audit.record(session, actor, object_type="conversation_settings", object_id=principal.region_id,
-                       action="update", now=now, summary=audit.changes(before.__dict__, after.__dict__))  # fmt: skip
-    return after
