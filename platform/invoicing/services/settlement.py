@@ -47,7 +47,7 @@ STEP_LABELS: dict[str, str] = {
 Hook = Callable[[str, str], Awaitable[None]]  # (step, "before_commit" | "after_commit"); tests use it to kill
 
 
-_START_SQL = """
+_START_SQL = """WITH paid AS (
 INSERT INTO invoicing_ledger_entry (region_id, run_id, period, provider_id, municipality_id, arrangement_id,
     declaration_id, lump_sum_id,
     population_budget_id, kind, amount_cents, dedupe_key, reason, created_at)
@@ -58,6 +58,10 @@ JOIN contracts_arrangement a ON a.id = d.arrangement_id AND a.region_id = d.regi
 WHERE d.region_id = :region_id AND d.kind = 'start' AND d.status = 'accepted' AND d.period <= :period_end
   AND a.payment_model = 'result_50_50'
 ON CONFLICT (region_id, dedupe_key) DO NOTHING
+RETURNING declaration_id
+)
+UPDATE invoicing_declaration d SET status = 'settled', settled_at = :now
+FROM paid WHERE d.id = paid.declaration_id AND d.status = 'accepted'
 """
 
 # the second half: the policy table (every result × end reason, from rules.second_half_due) is joined in as
@@ -92,7 +96,7 @@ SET status = CASE WHEN cand.due THEN 'settled' ELSE 'not_payable' END,
 FROM cand WHERE d.id = cand.id
 """
 
-_MONTH_SQL = """
+_MONTH_SQL = """WITH paid AS (
 INSERT INTO invoicing_ledger_entry (region_id, run_id, period, provider_id, municipality_id, arrangement_id,
     declaration_id, lump_sum_id,
     population_budget_id, kind, amount_cents, dedupe_key, reason, created_at)
@@ -102,9 +106,13 @@ SELECT d.region_id, :run_id, :period, d.provider_id, d.municipality_id, d.arrang
 FROM invoicing_declaration d
 WHERE d.region_id = :region_id AND d.kind = 'month' AND d.status = 'accepted' AND d.period <= :period
 ON CONFLICT (region_id, dedupe_key) DO NOTHING
+RETURNING declaration_id
+)
+UPDATE invoicing_declaration d SET status = 'settled', settled_at = :now
+FROM paid WHERE d.id = paid.declaration_id AND d.status = 'accepted'
 """
 
-_PXQ_SQL = """
+_PXQ_SQL = """WITH paid AS (
 INSERT INTO invoicing_ledger_entry (region_id, run_id, period, provider_id, municipality_id, arrangement_id,
     declaration_id, lump_sum_id,
     population_budget_id, kind, amount_cents, dedupe_key, reason, created_at)
@@ -113,6 +121,10 @@ SELECT d.region_id, :run_id, :period, d.provider_id, d.municipality_id, d.arrang
 FROM invoicing_declaration d
 WHERE d.region_id = :region_id AND d.kind = 'pxq' AND d.status = 'accepted' AND d.period <= :period
 ON CONFLICT (region_id, dedupe_key) DO NOTHING
+RETURNING declaration_id
+)
+UPDATE invoicing_declaration d SET status = 'settled', settled_at = :now
+FROM paid WHERE d.id = paid.declaration_id AND d.status = 'accepted'
 """
 
 # rules.instalments in SQL: eleven equal parts, the remainder in December
@@ -148,20 +160,10 @@ FROM (
 ON CONFLICT (region_id, dedupe_key) DO NOTHING
 """
 
-# declarations whose ledger entry this run wrote are settled (the payment-speed clock)
-_SETTLE_DECLARATIONS_SQL = """
-UPDATE invoicing_declaration d SET status = 'settled', settled_at = :now
-FROM invoicing_ledger_entry l
-WHERE l.region_id = :region_id AND l.run_id = :run_id AND l.kind = :ledger_kind AND l.declaration_id = d.id
-  AND d.status = 'accepted'
-"""
-
-_STEP_SQL: dict[str, tuple[str, str | None]] = {
-    "start": (_START_SQL, "start_half"),
-    "month": (_MONTH_SQL, "month"),
-    "pxq": (_PXQ_SQL, "pxq"),
-    "lump_sum": (_LUMP_SQL, None),
-    "population": (_POPULATION_SQL, None),
+# each declaration step inserts its entries and marks the paid declarations settled (the payment-speed clock) in
+# one statement, so the ledger entry and the settled mark commit together
+_STEP_SQL: dict[str, str] = {
+    "start": _START_SQL, "month": _MONTH_SQL, "pxq": _PXQ_SQL, "lump_sum": _LUMP_SQL, "population": _POPULATION_SQL,
 }
 
 
@@ -285,10 +287,7 @@ async def _run_locked(
 
 async def _do_step(s: AsyncSession, step: str, params: dict[str, Any], policy: Policy, *, actor: Actor) -> None:
     if step in _STEP_SQL:
-        sql, ledger_kind = _STEP_SQL[step]
-        await s.execute(text(sql), params)
-        if ledger_kind:
-            await s.execute(text(_SETTLE_DECLARATIONS_SQL), {**params, "ledger_kind": ledger_kind})
+        await s.execute(text(_STEP_SQL[step]), params)
     elif step == "result":
         await s.execute(text(_RESULT_SQL), {**params, **policy_table(policy)})
     elif step == "specifications":
