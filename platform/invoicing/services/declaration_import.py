@@ -152,7 +152,8 @@ LEFT JOIN contracts_arrangement a ON a.region_id = :region_id AND a.provider_id 
      AND a.reference = x.reference
 """
 
-# every error as (row, column, code, a, b); messages are made in Python (_message)
+# every error as 'column\x1fcode\x1fa\x1fb' per row (an array of CASEs: cheap per row; only failing rows are
+# unnested); the Dutch messages are made in Python (_message)
 _ERRORS = """
 WITH w AS (
     SELECT c.*, coalesce(c.kind, '?') AS kind_key,
@@ -185,53 +186,86 @@ WITH w AS (
     JOIN invoicing_declaration d ON d.region_id = :region_id AND d.arrangement_id = c.arr_id AND d.kind = c.kind
          AND d.status <> 'withdrawn' AND (c.kind IN ('start', 'end') OR d.period = c.period)
 )
-SELECT w.row_no, v.col, v.code, v.a, v.b, count(*) OVER () AS total
-FROM w
-LEFT JOIN dup ON dup.reference = w.reference AND dup.kind_key = w.kind_key AND dup.period_key = w.period_key
-LEFT JOIN ex ON ex.arrangement_id = w.arr_id AND ex.kind = w.kind
-LEFT JOIN ranked ON ranked.row_no = w.row_no
-LEFT JOIN dup_db ON dup_db.row_no = w.row_no
-CROSS JOIN LATERAL (VALUES
-    (w.reference = '', 'referentie', 'ref_empty', NULL, NULL),
-    (w.reference <> '' AND w.arr_id IS NULL, 'referentie', 'unknown', w.reference, NULL),
-    (w.kind IS NULL, 'soort', 'kind', w.raw_kind, NULL),
-    (w.day IS NULL, 'datum', 'date', w.raw_date, NULL),
-    (w.kind IN ('start', 'end') AND w.month_only, 'datum', 'date_full', w.raw_date, NULL),
-    (w.raw_units <> '' AND w.units IS NULL, 'eenheden', 'units_format', w.raw_units, NULL),
-    (w.units < 0, 'eenheden', 'units_negative', w.raw_units, NULL),
-    (w.kind = 'pxq' AND w.raw_units = '', 'eenheden', 'units_missing', NULL, NULL),
-    (w.raw_amount <> '' AND w.amount IS NULL, 'bedrag_cent', 'amount_format', w.raw_amount, NULL),
-    (w.amount < 0, 'bedrag_cent', 'amount_negative', w.raw_amount, NULL),
-    (w.kind = 'end' AND w.end_reason <> ALL(CAST(:reasons AS text[])), 'reden_einde', 'reason', w.end_reason, NULL),
-    (w.kind = 'end' AND w.outcomes = '', 'resultaten', 'outcomes_missing', NULL, NULL),
-    (w.payment_model NOT IN ('result_50_50', 'monthly', 'pxq'), 'referentie', 'not_declarable', w.reference, NULL),
-    (w.kind = 'month' AND w.payment_model IN ('result_50_50', 'pxq'), 'soort', 'not_monthly', w.reference, NULL),
-    (w.kind = 'pxq' AND w.payment_model IN ('result_50_50', 'monthly'), 'soort', 'not_pxq', w.reference, NULL),
-    (w.kind = 'start' AND w.arr_status <> 'agreed' AND w.payment_model IN ('result_50_50', 'monthly', 'pxq'),
-     'referentie', 'start_state', w.reference, w.arr_status),
-    (w.kind = 'end' AND w.arr_status <> 'started' AND w.payment_model IN ('result_50_50', 'monthly', 'pxq'),
-     'referentie', 'end_state', w.reference, w.arr_status),
-    (w.kind IN ('month', 'pxq') AND w.arr_id IS NOT NULL AND w.start_date IS NULL
-     AND w.payment_model IN ('monthly', 'pxq'), 'referentie', 'not_started', w.reference, NULL),
-    (w.kind = 'end' AND w.day < w.start_date, 'datum', 'end_before_start', CAST(w.day AS text),
-     CAST(w.start_date AS text)),
-    (w.kind IN ('month', 'pxq') AND (w.period < date_trunc('month', w.start_date)
-                                    OR w.period > date_trunc('month', w.end_date)), 'datum', 'outside',
-     CAST(w.period AS text), CAST(w.start_date AS text) || '/' || coalesce(CAST(w.end_date AS text), '')),
-    (w.kind IN ('month', 'pxq') AND w.period > :this_month, 'datum', 'future', CAST(w.period AS text), NULL),
-    (dup.first_row < w.row_no, 'referentie', 'dup_file', CAST(dup.first_row AS text), NULL),
-    (dup_db.row_no IS NOT NULL, 'referentie', 'dup_db', w.reference, CAST(w.period AS text)),
-    (w.kind = 'month' AND w.payment_model = 'monthly' AND coalesce(dup.first_row, w.row_no) = w.row_no
-     AND coalesce(ex.n, 0) + ranked.nth > w.max_months, 'datum', 'max_months', CAST(w.max_months AS text), NULL),
-    (w.kind = 'pxq' AND w.payment_model = 'pxq' AND w.units >= 0
-     AND coalesce(ex.units, 0) + ranked.units_cum > w.assigned_units, 'eenheden', 'assigned',
-     CAST(coalesce(ex.units, 0) + ranked.units_cum AS text), CAST(w.assigned_units AS text)),
-    (w.amount >= 0 AND w.expected IS NOT NULL AND w.amount <> w.expected
-     AND w.payment_model IN ('result_50_50', 'monthly', 'pxq'), 'bedrag_cent', 'amount', CAST(w.amount AS text),
-     CAST(w.expected AS text))
-) AS v(bad, col, code, a, b)
-WHERE v.bad
-ORDER BY w.row_no, v.col
+SELECT x.row_no, e.err, sum(cardinality(x.errs)) OVER () AS total
+FROM (
+    SELECT w.row_no, array_remove(ARRAY[
+        CASE WHEN w.reference = ''
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'ref_empty', NULL, NULL) END,
+        CASE WHEN w.reference <> '' AND w.arr_id IS NULL
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'unknown', w.reference, NULL) END,
+        CASE WHEN w.kind IS NULL
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'soort', 'kind', w.raw_kind, NULL) END,
+        CASE WHEN w.day IS NULL
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'date', w.raw_date, NULL) END,
+        CASE WHEN w.kind IN ('start', 'end') AND w.month_only
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'date_full', w.raw_date, NULL) END,
+        CASE WHEN w.raw_units <> '' AND w.units IS NULL
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'units_format', w.raw_units, NULL) END,
+        CASE WHEN w.units < 0
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'units_negative', w.raw_units, NULL) END,
+        CASE WHEN w.kind = 'pxq' AND w.raw_units = ''
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'units_missing', NULL, NULL) END,
+        CASE WHEN w.raw_amount <> '' AND w.amount IS NULL
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'bedrag_cent', 'amount_format', w.raw_amount, NULL) END,
+        CASE WHEN w.amount < 0
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'bedrag_cent', 'amount_negative', w.raw_amount, NULL) END,
+        CASE WHEN w.kind = 'end' AND w.end_reason <> ALL(CAST(:reasons AS text[]))
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'reden_einde', 'reason', w.end_reason, NULL) END,
+        CASE WHEN w.kind = 'end' AND w.outcomes = ''
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'resultaten', 'outcomes_missing', NULL, NULL) END,
+        CASE WHEN w.payment_model NOT IN ('result_50_50', 'monthly', 'pxq')
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'not_declarable', w.reference, NULL) END,
+        CASE WHEN w.kind = 'month' AND w.payment_model IN ('result_50_50', 'pxq')
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'soort', 'not_monthly', w.reference, NULL) END,
+        CASE WHEN w.kind = 'pxq' AND w.payment_model IN ('result_50_50', 'monthly')
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'soort', 'not_pxq', w.reference, NULL) END,
+        CASE WHEN w.kind = 'start' AND w.arr_status <> 'agreed'
+                  AND w.payment_model IN ('result_50_50', 'monthly', 'pxq')
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'start_state', w.reference, w.arr_status) END,
+        CASE WHEN w.kind = 'end' AND w.arr_status <> 'started'
+                  AND w.payment_model IN ('result_50_50', 'monthly', 'pxq')
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'end_state', w.reference, w.arr_status) END,
+        CASE WHEN w.kind IN ('month', 'pxq') AND w.arr_id IS NOT NULL AND w.start_date IS NULL
+                  AND w.payment_model IN ('monthly', 'pxq')
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'not_started', w.reference, NULL) END,
+        CASE WHEN w.kind = 'end' AND w.day < w.start_date
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'end_before_start',
+                         CAST(w.day AS text),
+                         CAST(w.start_date AS text)) END,
+        CASE WHEN w.kind IN ('month', 'pxq')
+                  AND (w.period < date_trunc('month', w.start_date) OR w.period > date_trunc('month', w.end_date))
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'outside',
+                         CAST(w.period AS text),
+                         CAST(w.start_date AS text) || '/' || coalesce(CAST(w.end_date AS text), '')) END,
+        CASE WHEN w.kind IN ('month', 'pxq') AND w.period > :this_month
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'future', CAST(w.period AS text), NULL) END,
+        CASE WHEN dup.first_row < w.row_no
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'dup_file', CAST(dup.first_row AS text), NULL) END,
+        CASE WHEN dup_db.row_no IS NOT NULL
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'dup_db', w.reference, CAST(w.period AS text)) END,
+        CASE WHEN w.kind = 'month' AND w.payment_model = 'monthly' AND coalesce(dup.first_row, w.row_no) = w.row_no
+                  AND coalesce(ex.n, 0) + ranked.nth > w.max_months
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'max_months', CAST(w.max_months AS text), NULL) END,
+        CASE WHEN w.kind = 'pxq' AND w.payment_model = 'pxq' AND w.units >= 0
+                  AND coalesce(ex.units, 0) + ranked.units_cum > w.assigned_units
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'assigned',
+                         CAST(coalesce(ex.units, 0) + ranked.units_cum AS text),
+                         CAST(w.assigned_units AS text)) END,
+        CASE WHEN w.amount >= 0 AND w.expected IS NOT NULL AND w.amount <> w.expected
+                  AND w.payment_model IN ('result_50_50', 'monthly', 'pxq')
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'bedrag_cent', 'amount',
+                         CAST(w.amount AS text),
+                         CAST(w.expected AS text)) END
+    ], NULL) AS errs
+    FROM w
+    LEFT JOIN dup ON dup.reference = w.reference AND dup.kind_key = w.kind_key AND dup.period_key = w.period_key
+    LEFT JOIN ex ON ex.arrangement_id = w.arr_id AND ex.kind = w.kind
+    LEFT JOIN ranked ON ranked.row_no = w.row_no
+    LEFT JOIN dup_db ON dup_db.row_no = w.row_no
+) AS x
+CROSS JOIN LATERAL unnest(x.errs) AS e(err)
+WHERE cardinality(x.errs) > 0
+ORDER BY x.row_no, e.err
 LIMIT :limit
 """
 
@@ -354,7 +388,9 @@ async def import_declarations(
         **params, "reasons": DECLARABLE_END_REASONS, "this_month": month_start(today(now)), "limit": MAX_REPORTED,
     })).all()  # fmt: skip
     sql_total = int(found[0].total) if found else 0
-    errors += [FieldError(col, f"Rij {row}: {_message(code, a, b)}", int(row)) for row, col, code, a, b, _ in found]
+    for row, err, _ in found:
+        col, code, a, b = err.split("\x1f")
+        errors.append(FieldError(col, f"Rij {row}: {_message(code, a or None, b or None)}", int(row)))
     end_rows = (await session.execute(text(
         "SELECT row_no, arr_id, day, end_reason, outcomes FROM tmp_decl_checked WHERE kind = 'end'"))).all()
     outcome_errors = ErrorCollector()
