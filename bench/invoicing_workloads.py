@@ -134,8 +134,13 @@ async def _import_round(ctx: Context, base: dict[str, Any], rows: int, tag: str)
                                                 provider_id=provider)  # fmt: skip
         content = _csv(ours_arr)
         now = datetime.now(UTC)
+        batch = await conn.fetchval(  # the same rows: ours carry their upload's batch id (a foreign key)
+            "INSERT INTO invoicing_declaration_batch (region_id, provider_id, channel, filename, row_count, "
+            "created_at) VALUES ($1, $2, 'csv', 'floor.csv', $3, now()) RETURNING id", ctx.data.region_id, provider,
+            rows)  # fmt: skip
         records = [(ctx.data.region_id, provider, aid, mun, "month", date(2025, month, 1), None, 12345, "accepted",
-                    "Maand geaccepteerd.", "csv", None, "", now, now, None)
+                    "Maand geaccepteerd: wordt bij de afrekening van deze maand betaald.", "csv", batch, "", now,
+                    now, None)
                    for month in range(1, MONTHS + 1) for aid, _, mun in floor_arr]  # fmt: skip
         await conn.execute("ANALYZE contracts_arrangement")
     finally:
