@@ -142,6 +142,8 @@ async def test_approve_then_paid_sets_paid_at_and_refuses_other_orders(
         other = await s.get(Specification, st.spec2)
         paid_at = dict((await s.execute(select(Declaration.id, Declaration.paid_at).where(
             Declaration.region_id == region.id))).all())  # fmt: skip
+        statuses = set((await s.execute(select(Declaration.status).where(
+            Declaration.region_id == region.id))).scalars())  # fmt: skip
         actions = list((await s.execute(select(AuditEvent.action).where(
             AuditEvent.region_id == region.id, AuditEvent.object_type == "specification",
             AuditEvent.object_id == str(st.spec1)).order_by(AuditEvent.id))).scalars())  # fmt: skip
@@ -150,6 +152,7 @@ async def test_approve_then_paid_sets_paid_at_and_refuses_other_orders(
     assert spec.approved_by is not None and spec.approved_at is not None
     assert other.status == "draft"  # the other provider's specification is untouched
     assert all(paid_at[d] is not None for d in st.decl_ids)
+    assert statuses == {"paid"}
     assert paid_at[st.decl_ids[0]].date() == date.today()  # type: ignore[union-attr]
     assert "approve" in actions and "paid" in actions
     page = await client.get(base)

@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, cast, func, insert, select, text, update
+from sqlalchemy import ARRAY, Integer, case, cast, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
@@ -590,7 +590,7 @@ async def mark_specification_paid(
     session: AsyncSession, principal: Principal, spec_id: int, *, paid_on: date, now: datetime
 ) -> Specification:
     """approved → paid with a date; the declarations behind its ledger lines get paid_at (the payment-speed
-    clock stops), set-based. Paid before approved, or twice: 409."""
+    clock stops) and, when settled, the status paid; set-based. Paid before approved, or twice: 409."""
     _finance_only(principal)
     spec = await _visible(session, principal, spec_id, lock=True)
     if spec.status != "approved":
@@ -617,7 +617,7 @@ async def mark_specification_paid(
                 )
             ),
         )
-        .values(paid_at=paid_at)
+        .values(paid_at=paid_at, status=case((Declaration.status == "settled", "paid"), else_=Declaration.status))
         .execution_options(synchronize_session=False)
     )
     await session.flush()
