@@ -196,3 +196,11 @@ async def test_concurrent_end_declarations_accept_exactly_one(maker, regions, mo
                 "SELECT region_id, provider_id, arrangement_id, municipality_id, kind, period, amount_cents, "
                 "'accepted', '', 'api', 'x', received_at, checked_at FROM invoicing_declaration WHERE id = :id"),
                 {"id": ends[0].id})  # fmt: skip
+
+
+async def test_a_start_date_outside_the_window_is_an_error_on_the_date_field(session, regions) -> None:
+    world = await build_invoicing(session, await regions.create())
+    aid = await add_arrangement(session, world, agreed_on=date(2025, 12, 15))
+    with pytest.raises(ValidationFailed) as exc:
+        await _declare(session, world, DeclarationIn("start", date(2025, 10, 1), arrangement_id=aid))
+    assert "datum" in exc.value.by_field()

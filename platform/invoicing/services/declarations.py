@@ -33,7 +33,7 @@ from jeugdregio.audit import Actor
 from jeugdregio.auth import Principal
 from jeugdregio.clock import today
 from jeugdregio.db import sqlstate
-from jeugdregio.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
+from jeugdregio.errors import Conflict, ErrorCollector, FieldError, NotFound, ValidationFailed
 
 APP_LOCK = True  # tests switch it off to show the database constraint alone still holds (M1)
 
@@ -224,13 +224,17 @@ async def declare(
         if sqlstate(exc) == "23505":
             raise Conflict(_duplicate_message(kind, facts, period)) from exc
         raise
-    if kind == "start":
-        await mark_started(session, region_id=region_id, provider_id=provider_id, arrangement_id=facts.id,
-                           start_date=data.day, actor=actor, now=now)  # fmt: skip
-    elif kind == "end":
-        await mark_ended(session, region_id=region_id, provider_id=provider_id, arrangement_id=facts.id,
-                         end_date=data.day, end_reason=data.end_reason, outcomes=data.outcomes, actor=actor,
-                         now=now)  # fmt: skip
+    try:
+        if kind == "start":
+            await mark_started(session, region_id=region_id, provider_id=provider_id, arrangement_id=facts.id,
+                               start_date=data.day, actor=actor, now=now)  # fmt: skip
+        elif kind == "end":
+            await mark_ended(session, region_id=region_id, provider_id=provider_id, arrangement_id=facts.id,
+                             end_date=data.day, end_reason=data.end_reason, outcomes=data.outcomes, actor=actor,
+                             now=now)  # fmt: skip
+    except ValidationFailed as exc:  # contracts names its own fields; the declaration's date field is 'datum'
+        raise ValidationFailed([FieldError("datum" if e.field in ("startdatum", "einddatum") else e.field,
+                                           e.message, e.row) for e in exc.errors], exc.message) from exc  # fmt: skip
     await audit.record(session, actor, object_type="declaration", object_id=decl.id, action="declare", now=now,
                        summary={"arrangement": facts.reference, "soort": KINDS[kind], "periode": period.isoformat(),
                                 "bedrag_cent": amount, "kanaal": channel})  # fmt: skip
