@@ -200,6 +200,9 @@ async def test_team_list_filters_and_payment_speed(client: httpx.AsyncClient, re
     await login(client, await region.user("team_finance"))
 
     everything = await client.get("/team/specificaties?periode=2026-03")
+    default = await client.get("/team/specificaties")
+    assert default.status_code == 200 and 'value="2026-03"' in default.text  # opens on the latest month
+    assert f"/team/specificaties/{st.spec1}" in default.text
     one = await client.get(f"/team/specificaties?aanbieder={st.p2}&status=draft")
     wrong = await client.get("/team/specificaties?periode=maart")
 

@@ -22,6 +22,7 @@ from jeugdregio.clock import today, utcnow
 from jeugdregio.errors import NotFound, ValidationFailed
 from jeugdregio.spreadsheets import csv_bytes, xlsx_bytes
 from jeugdregio.tables import TEAM_ROLES
+from jeugdregio.templating import MONTHS
 from jeugdregio.web import page, redirect, requires_roles, requires_team
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -88,6 +89,7 @@ async def _detail(
         request, "invoicing/budget_detail.html", status_code=status_code, f=f, year=year, base=base,
         chart=data_uri(chart), formula=svc.FORMULA_LINES, labels=svc.COMPONENT_LABELS,
         may_act=principal.role in FINANCE_ROLES, errors=errors or {}, form=form or {}, percent=svc.SOLIDARITY_PERCENT,
+        month_names=MONTHS,
     )  # fmt: skip
 
 

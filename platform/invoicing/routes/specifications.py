@@ -61,6 +61,11 @@ async def _team_list(
     errors: dict[str, str] | None = None, form: dict[str, Any] | None = None,
 ) -> Response[str]:  # fmt: skip
     values, filter_errors, filters = _filters(request)
+    if not any(filters.values()):  # no filter chosen: open on the latest month (a region has hundreds a year)
+        latest = await specs.latest_period(db, principal.region_id)
+        if latest is not None:
+            values["period"] = latest
+            filters["periode"] = latest.strftime("%Y-%m")
     rows = await specs.list_specifications(db, principal, **values)
     providers = sorted((await specs.provider_names(db, principal.region_id)).items(), key=lambda kv: kv[1])
     return page(

@@ -267,6 +267,13 @@ async def list_specifications(
     ]
 
 
+async def latest_period(session: AsyncSession, region_id: int) -> date | None:
+    """The most recent month with specifications (the team list opens on it)."""
+    return (
+        await session.execute(select(func.max(Specification.period)).where(Specification.region_id == region_id))
+    ).scalar_one_or_none()
+
+
 async def _visible(session: AsyncSession, principal: Principal, spec_id: int, *, lock: bool = False) -> Specification:
     own = _scope(principal)
     query = select(Specification).where(Specification.id == spec_id, Specification.region_id == principal.region_id)
