@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.models import Budget, LedgerEntry, LumpSum, PopulationBudget, PopulationFigure
-from invoicing.services.budgets import budget_figures, parse_euros
+from invoicing.rules import Policy
+from invoicing.services.budgets import budget_figures, commitment_of, parse_euros
 from invoicing.services.charts import budget_chart_svg
 from jeugdregio.errors import ValidationFailed
 from tests.invoicing.money_world import NOW, arrangement, build, declaration, ledger
@@ -194,3 +196,32 @@ async def test_a_budget_for_another_regions_municipality_is_404(
     response = await client.post(f"/team/budgetten/{target}", data=form)
     page = await client.get(f"/team/budgetten/{target}")
     assert response.status_code == 404 and page.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        (dict(payment_model="result_50_50", status="started", start_paid=True), 50_000),
+        (dict(payment_model="result_50_50", status="agreed"), 100_000),
+        (dict(payment_model="result_50_50", status="ended", start_paid=True, end_reason="32"), 0),  # early end
+        (dict(payment_model="result_50_50", status="ended", start_paid=True, end_reason="change"), 0),
+        (dict(payment_model="result_50_50", status="ended", start_paid=True, result="partly"), 50_000),
+        (dict(payment_model="result_50_50", status="started", start_paid=True, result_paid=True), 0),
+        # monthly: April–December = 9 months, capped by what is left of max_months
+        (dict(payment_model="monthly", status="started", tariff_cents=1_000), 9_000),
+        (dict(payment_model="monthly", status="started", tariff_cents=1_000, max_months=5, months_paid=3), 2_000),
+        (dict(payment_model="monthly", status="started", tariff_cents=1_000, end=date(2026, 3, 31)), 0),
+        (dict(payment_model="monthly", status="agreed", tariff_cents=1_000, start=date(2027, 2, 1)), 0),
+        (dict(payment_model="pxq", status="started", tariff_cents=250, assigned_units=10, declared_units=4), 1_500),
+        (dict(payment_model="pxq", status="started", tariff_cents=250, assigned_units=10, declared_units=12), 0),
+        (dict(payment_model="pxq", status="ended", tariff_cents=250, assigned_units=10), 0),
+    ],
+)
+def test_commitment_of_one_arrangement(case: dict, expected: int) -> None:  # type: ignore[type-arg]
+    args = dict(
+        payment_model="result_50_50", status="started", tariff_cents=100_000, start=date(2026, 1, 1), end=None,
+        max_months=None, assigned_units=None, declared_units=0, result=None, end_reason=None, start_paid=False,
+        result_paid=False, months_paid=0, policy=Policy(), today=TODAY, year=2026,
+    )  # fmt: skip
+    args.update(case)
+    assert commitment_of(**args) == expected  # type: ignore[arg-type]
