@@ -57,6 +57,7 @@ from quality.services.indicators import (
     compute_indicators,
     indicator_settings,
     plan_referrers_source,
+    tune_for_aggregates,
 )
 from quality.services.population import POPULATION_DEFINITIONS, population_figures
 
@@ -260,6 +261,7 @@ async def build_dashboard(
     export; `only` limits the work to some tables. `goal_results` / `plan_referrers`: read-only handles (tests;
     default: what contracts.public exports)."""
     published = scope.public or export
+    await tune_for_aggregates(session)
     pub = Publisher(session, scope, period, active=published, now=now, channel="export" if export else "page")
     settings = await indicator_settings(session, scope.region_id)
     dash = Dashboard(scope=scope, period=period, published=published, tables={})

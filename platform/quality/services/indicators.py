@@ -18,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, literal_column, or_, select, tuple_, values
-from sqlalchemy import column as sa_column
+from sqlalchemy import Integer, and_, case, cast, func, literal, literal_column, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.public import list_profiles
@@ -134,6 +133,13 @@ class IndicatorRow:
         return self.counts[key] if ind.kind == "count" else self.counts[ind.denominator]
 
 
+async def tune_for_aggregates(session: AsyncSession) -> None:
+    """For this transaction only: no JIT (its compile time dominates these sub-second aggregates) and enough
+    work_mem to sort and hash a region's arrangements in memory."""
+    await session.execute(text("SET LOCAL jit = off"))
+    await session.execute(text("SET LOCAL work_mem = '32MB'"))
+
+
 def goal_results_source() -> Any | None:
     """contracts.public.GOAL_RESULTS (arrangement_id, goal_id, outcome) when contracts exports it."""
     from contracts import public
@@ -199,20 +205,14 @@ def _base_query(
         )
         .exists()
     )
-    if norms:
-        norm_table = values(sa_column("profile_id", Integer), sa_column("norm_days", Integer), name="norms").data(
-            list(norms.items())
-        )
-        norm_days: Any = (
-            select(norm_table.c.norm_days).where(norm_table.c.profile_id == A.profile_id).scalar_subquery()
-        )
-    else:
-        norm_days = literal(DEFAULT_NORM_DAYS["low"])
+    norm_days: Any = (
+        case(norms, value=A.profile_id, else_=DEFAULT_NORM_DAYS["low"]) if norms else literal(DEFAULT_NORM_DAYS["low"])
+    )
     cols: list[Any] = [
         A.id, A.provider_id, A.profile_id, A.paying_municipality_id,
         ended_in.label("ended_in"), started_in.label("started_in"),
         A.result, A.end_reason, A.start_date, A.end_date, A.agreed_on,
-        func.coalesce(norm_days, DEFAULT_NORM_DAYS["low"]).label("norm_days"),
+        norm_days.label("norm_days"),
         case((ended_in, reentry), else_=False).label("reentry"),
     ]  # fmt: skip
     q = select(*cols).where(A.region_id == region_id, or_(ended_in, started_in))
@@ -220,7 +220,8 @@ def _base_query(
         q = q.where(A.paying_municipality_id == municipality_id)
     if provider_id is not None:
         q = q.where(A.provider_id == provider_id)
-    base = q.subquery("base")
+    base = q.cte("base")  # referenced three times: materialised once
+    ended_ids = select(base.c.id).where(base.c.ended_in)
     goals: Any = None
     if goal_results is not None:
         g = goal_results.c
@@ -229,7 +230,7 @@ def _base_query(
                 g.arrangement_id, func.count().label("n_goals"),
                 func.count().filter(g.outcome == "achieved").label("n_goals_achieved"),
             )
-            .where(g.region_id == region_id)
+            .where(g.region_id == region_id, g.arrangement_id.in_(ended_ids))
             .group_by(g.arrangement_id)
             .subquery("goals")
         )
@@ -239,7 +240,7 @@ def _base_query(
             func.sum(Rating.usefulness).label("rating_sum"),
             *[func.count().filter(Rating.help_again == code).label(f"help_{code}") for code in HELP_AGAIN_LABELS],  # type: ignore[arg-type]
         )
-        .where(Rating.region_id == region_id)  # type: ignore[arg-type]
+        .where(Rating.region_id == region_id, Rating.arrangement_id.in_(ended_ids))  # type: ignore[arg-type,union-attr]
         .group_by(Rating.arrangement_id)  # type: ignore[arg-type]
         .subquery("ratings")
     )
@@ -265,6 +266,7 @@ async def compute_indicators(
     region_id, outcome (default: GOAL_RESULTS from contracts.public when it exists)."""
     if any(d not in DIMENSIONS for d in by):
         raise ValueError(f"unknown dimension in {by}")
+    await tune_for_aggregates(session)
     settings = settings or await indicator_settings(session, region_id)
     norms = await profile_norms(session, region_id)
     if goal_results is None and use_public_goal_results:
