@@ -542,4 +542,4 @@ def catalogue_search_uncached(ctx: Context) -> Row:
 
 # ---- workloads in modules of their own (imported last: they register through the decorator above) ----------
 
-from bench import conversation_pack_workload, invoicing_workloads, spec_pdf_workload  # noqa: E402,F401
+from bench import conversation_pack_workload, invoicing_workloads, quality_workloads, spec_pdf_workload  # noqa: E402,F401
