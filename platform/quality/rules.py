@@ -10,7 +10,8 @@ cells and are published with it. The rules:
    published for that cell before by 0 or by at least SUPPRESS_BELOW — so snapshot minus snapshot never
    shows a change of 1–7 (with rounding to 5: a change of exactly 5 is suppressed);
 4. secondary suppression: in every line (a row with its row total, a column with its column total, the
-   column of row totals and the row of column totals, each with the grand total) whose total is published,
+   column of row totals and the row of column totals, each with the grand total) whose total is published
+   (a table may leave its row or column totals out: `row_totals` / `column_totals`),
    the suppressed cells are either none, or at least two whose true counts add up to at least
    SUPPRESS_BELOW — otherwise the smallest published cell of the line is suppressed as well (and when
    the line has none left, its total). This repeats until no line changes.
@@ -38,6 +39,7 @@ Key = tuple[str, str]  # (row, column); (row, TOTAL) is a row total, (TOTAL, col
 PRIMARY = "primary"
 SECONDARY = "secondary"
 SUCCESSIVE = "successive"
+UNPUBLISHED = "unpublished"  # a total the table does not show
 SUPPRESSED_LABEL = "<8"  # what a suppressed cell shows (never the reason: a reason would narrow it down)
 
 
@@ -62,6 +64,18 @@ class CountTable:
     rows: tuple[str, ...]
     columns: tuple[str, ...]
     cells: Mapping[Key, int]
+    row_totals: bool = True  # False: the row totals (and so the grand total's row line) are not published
+    column_totals: bool = True  # False: the column totals are not published
+
+    def published_total(self, key: Key) -> bool:
+        r, c = key
+        if r == TOTAL and c == TOTAL:
+            return self.row_totals and self.column_totals
+        if c == TOTAL:
+            return self.row_totals
+        if r == TOTAL:
+            return self.column_totals
+        return True
 
     def __post_init__(self) -> None:
         if TOTAL in self.rows or TOTAL in self.columns:
@@ -132,7 +146,9 @@ def publish_table(table: CountTable, previous: Mapping[Key, Iterable[int]] | Non
     true = {k: table.value(k) for k in keys}
     reasons: dict[Key, str] = {}
     for k in keys:
-        if is_small(true[k]):
+        if not table.published_total(k):
+            reasons[k] = UNPUBLISHED  # never shown: nothing can be subtracted from it
+        elif is_small(true[k]):
             reasons[k] = PRIMARY
         elif not change_allowed(round_count(true[k]), earlier.get(k, ())):
             reasons[k] = SUCCESSIVE

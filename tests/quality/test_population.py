@@ -103,3 +103,11 @@ def test_half_years_cross_the_year() -> None:
     assert parse_period("2026-H1").previous().label == "2025-H2"
     with pytest.raises(ValueError):
         parse_period("2026-H3")
+
+
+async def test_index_base_is_the_first_half_year_with_users(session: AsyncSession, regions: RegionFactory) -> None:
+    w = await _fixture(session, regions)
+    periods = half_years(parse_period("2025-H1"), parse_period("2026-H2"))  # 2025-H1: nobody in care yet
+    fig = await population_figures(session, region_id=w.region_id, periods=periods)
+    assert fig.base_period == "2025-H2"  # y2 started 2025-12-01
+    assert fig.index_share[(w.m1, "2025-H1")] is None

@@ -14,6 +14,7 @@ from quality.rules import (
     SECONDARY,
     SUCCESSIVE,
     TOTAL,
+    UNPUBLISHED,
     CountTable,
     Key,
     Publication,
@@ -128,7 +129,7 @@ def tables(draw: st.DrawFn) -> CountTable:
     rows = tuple(f"r{i}" for i in range(n_rows))
     cols = tuple(f"c{j}" for j in range(n_cols))
     cells = {(r, c): draw(small_or_not) for r in rows for c in cols}
-    return CountTable(rows, cols, cells)
+    return CountTable(rows, cols, cells, row_totals=draw(st.booleans()), column_totals=draw(st.booleans()))
 
 
 @st.composite
@@ -139,13 +140,15 @@ def table_series(draw: st.DrawFn) -> list[CountTable]:
     for _ in range(draw(st.integers(1, 2))):
         prev = series[-1]
         cells = {k: max(0, v + draw(st.integers(-12, 12))) for k, v in prev.cells.items()}
-        series.append(CountTable(prev.rows, prev.columns, cells))
+        series.append(CountTable(prev.rows, prev.columns, cells, prev.row_totals, prev.column_totals))
     return series
 
 
 def assert_safe(pub: Publication) -> None:
     t = pub.table
     for k, v in pub.values.items():
+        if not t.published_total(k):
+            assert v is None, f"{k}: a total the table leaves out was published"
         if v is not None:
             true = t.value(k)
             assert true >= SUPPRESS_BELOW, f"{k}: published a count of {true}"
@@ -188,6 +191,17 @@ def test_no_small_difference_between_successive_publications(series: list[CountT
 def test_large_cells_without_history_are_shown_unless_needed_for_protection(table: CountTable) -> None:
     pub = publish_table(table)
     for k, reason in pub.reasons.items():
-        assert reason in (PRIMARY, SECONDARY)
+        assert reason in (PRIMARY, SECONDARY, UNPUBLISHED)
         if reason == PRIMARY:
             assert table.value(k) < SUPPRESS_BELOW
+
+
+def test_a_table_without_totals_needs_no_secondary_suppression() -> None:
+    # users per half year: the sum over half years counts a youth twice and is never shown
+    t = CountTable(("Gemeente",), ("H1", "H2", "H3"), {("Gemeente", "H1"): 0, ("Gemeente", "H2"): 45,
+                                                        ("Gemeente", "H3"): 60}, row_totals=False,
+                   column_totals=False)  # fmt: skip
+    pub = publish_table(t)
+    assert [pub.values[("Gemeente", c)] for c in ("H1", "H2", "H3")] == [None, 45, 60]
+    with_totals = publish_table(CountTable(t.rows, t.columns, t.cells))
+    assert with_totals.values[("Gemeente", "H2")] is None  # the row total would give 0 + 45 away

@@ -39,6 +39,7 @@ from quality.rules import (
     Publication,
     history_from_json,
     history_to_json,
+    is_small,
     parse_period,
     publish_measure,
     publish_score,
@@ -305,6 +306,8 @@ def _indicator_cells(row: IndicatorRow, counts: dict[str, int | None], published
         if ind.kind == "share":
             if published:
                 value = publish_share(row.counts[ind.numerator], row.counts[ind.denominator])
+                if is_small(row.counts["n_ended"]):  # goals are counted per goal: the youths must be enough too
+                    value = None
             cells.append(pct_cell(value))
         elif ind.kind == "days":
             cells.append(num_cell(publish_measure(value, row.base(key)) if published else value))
@@ -648,7 +651,8 @@ async def _population_table(
     users = await pub.table(
         "bevolking:gebruikers",
         CountTable(tuple(m for m in sorted({r.municipality for r in fig.rows})), tuple(h.label for h in halves),
-                   {(r.municipality, r.period): r.users for r in fig.rows}),
+                   {(r.municipality, r.period): r.users for r in fig.rows},
+                   row_totals=False, column_totals=False),  # not shown (a youth counts in several half years)
     )  # fmt: skip
     header = ["Gemeente", "Halfjaar", "Jeugdigen met arrangement", "Jeugdigen 0–17", "Aandeel in zorg",
               "Kosten per gebruiker", "Kosten per inwoner", "Index aandeel", "Index kosten per inwoner",

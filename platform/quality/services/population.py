@@ -8,7 +8,8 @@ Definitions (shown in the UI, POPULATION_DEFINITIONS):
   falls in the half year, by municipality;
 - inhabitants and youths 0–17: invoicing.public.POPULATION_FIGURES for the half year's calendar year;
 - share in care = users / youths 0–17; cost per user = cost / users; cost per inhabitant = cost / inhabitants;
-- index = the figure / the same municipality's figure in the base half year × 100.
+- index = the figure / the same municipality's figure in the base half year × 100 (the base: the region's
+  setting, else the first half year shown that has any users).
 
 Set-based GROUP BYs (arrangements joined to a VALUES list of half years; the ledger grouped by its half year);
 Python only divides."""
@@ -80,7 +81,7 @@ async def population_figures(
     base_period: str | None = None,
 ) -> PopulationFigures:  # fmt: skip
     """Rows per municipality × half year (`periods`, oldest first); `municipality_id` limits to one municipality.
-    The base of the index is `base_period` when it is one of `periods`, else the first."""
+    The base of the index is `base_period` when it is one of `periods`, else the first with any users."""
     if not periods:
         return PopulationFigures([], "", {}, {}, {})
     from quality.services.indicators import tune_for_aggregates
@@ -130,7 +131,8 @@ async def population_figures(
             rows.append(PopulationRow(mid, name, p.label, inhabitants, youths, users.get((mid, p.label), 0),
                                       cost.get((mid, p.label), 0)))  # fmt: skip
     labels = [p.label for p in periods]
-    base = base_period if base_period in labels else labels[0]
+    with_users = [label for label in labels if any(users.get((m, label)) for m in names)]
+    base = base_period if base_period in labels else (with_users[0] if with_users else labels[0])
     by_key = {(r.municipality_id, r.period): r for r in rows}
     idx_share: dict[tuple[int, str], float | None] = {}
     idx_inh: dict[tuple[int, str], float | None] = {}
