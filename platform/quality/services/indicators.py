@@ -240,7 +240,7 @@ def _base_query(
             func.sum(Rating.usefulness).label("rating_sum"),
             *[func.count().filter(Rating.help_again == code).label(f"help_{code}") for code in HELP_AGAIN_LABELS],  # type: ignore[arg-type]
         )
-        .where(Rating.region_id == region_id, Rating.arrangement_id.in_(ended_ids))  # type: ignore[arg-type,union-attr]
+        .where(Rating.region_id == region_id, Rating.arrangement_id.in_(ended_ids))  # type: ignore[arg-type,union-attr,attr-defined]
         .group_by(Rating.arrangement_id)  # type: ignore[arg-type]
         .subquery("ratings")
     )
