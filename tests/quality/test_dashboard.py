@@ -63,6 +63,7 @@ async def test_team_sees_every_provider_with_true_counts(client: httpx.AsyncClie
     assert r.status_code == 200
     assert "<td>23</td>" in r.text and "<td>12</td>" in r.text and "<td>35</td>" in r.text  # Q, P, region: true
     assert "Definities" in r.text and "einde-reden 32" in r.text  # each figure shows its definition
+    assert "Zorg Een" in r.text and "Zorg Twee" in r.text
     # the team's download follows the publication rules: 23 → 25, 12 → 10, 35 → 35
     rows = _csv(await client.get(f"/team/kwaliteit/export?tabel=kerncijfers&formaat=csv&periode={H1}"))
     ended = rows[0].index("Beëindigd")
@@ -97,6 +98,7 @@ async def test_provider_sees_itself_against_the_benchmark(client: httpx.AsyncCli
     page = await client.get(f"/portaal/kwaliteit?periode={H1}")
     assert page.status_code == 200
     assert "Profiel 2" not in page.text  # Q's profile-2 clients are not P's
+    assert "Zorg Een" in page.text and "Zorg Twee" not in page.text
     assert "Bevolkingskengetallen" not in page.text
     rows = _csv(await client.get(f"/portaal/kwaliteit/export?tabel=kerncijfers&formaat=csv&periode={H1}"))
     ended = rows[0].index("Beëindigd")

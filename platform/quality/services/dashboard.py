@@ -14,7 +14,7 @@ bevolking (population figures). Aggregation is SQL; Python formats."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.public import list_profiles
-from contracts.public import ARRANGEMENTS
+from contracts.public import ARRANGEMENTS, REFERRER_TYPES, provider_names
 from jeugdregio.auth import Principal
 from jeugdregio.errors import NotFound
 from jeugdregio.tables import TEAM_ROLES
@@ -78,10 +78,6 @@ OUTFLOW_CATEGORIES = (
 )
 SIZE_CLASSES = ((1, 10, "1–10 jeugdigen"), (11, 50, "11–50 jeugdigen"), (51, 200, "51–200 jeugdigen"),
                 (201, None, "meer dan 200 jeugdigen"))  # fmt: skip
-REFERRER_LABELS_FALLBACK = {
-    "01": "Gemeente (jeugdprofessional)", "02": "Huisarts", "03": "Jeugdarts", "04": "Gecertificeerde instelling",
-    "05": "Medisch specialist", "06": "Geen verwijzer", "08": "Rechter, Officier van Justitie of JJI",
-}  # fmt: skip
 TOP_PATHS = 10
 HISTORY_PERIODS = 4  # flows and population: the selected period and the three before it
 
@@ -219,13 +215,7 @@ class Publisher:
 
 
 async def _names(session: AsyncSession, region_id: int, provider_ids: Sequence[int]) -> dict[int, str]:
-    """Provider names through contracts.public.provider_names when contracts exports it; else 'Aanbieder <id>'."""
-    from contracts import public
-
-    fn: Callable[..., Any] | None = getattr(public, "provider_names", None)
-    names: dict[int, str] = {}
-    if fn is not None and provider_ids:
-        names = dict(await fn(session, region_id, list(provider_ids)))
+    names = await provider_names(session, region_id, list(provider_ids))
     return {pid: names.get(pid, f"Aanbieder {pid}") for pid in provider_ids}
 
 
@@ -510,13 +500,7 @@ async def _referrer_table(
     source = plan_referrers if plan_referrers is not None else plan_referrers_source()
     definition = ("Verwijzingen", "Aantal arrangementen dat in de periode startte, naar het soort verwijzer van het "
                   "gezinsplan (iJw-codelijst COD327).")  # fmt: skip
-    if source is None:
-        return DashTable("verwijzers", "Verwijzingen naar soort verwijzer", ["Verwijzer", "Gestart"], [],
-                         definitions=[definition],
-                         note="Nog niet beschikbaar: de soort verwijzer van het gezinsplan is nog niet te lezen.")
-    from contracts import public
-
-    labels: dict[str, str] = dict(getattr(public, "REFERRER_TYPES", REFERRER_LABELS_FALLBACK))
+    labels: dict[str, str] = dict(REFERRER_TYPES)
     s = source.c
     q = (
         select(s.referrer_type, func.count())

@@ -8,9 +8,8 @@ Cohorts (each figure's Dutch definition is in INDICATORS and is shown beside it)
   (a change of arrangement mid-way is not an outcome: the new arrangement goes on);
 - "started in the period": start_date inside the period (inflow, waiting time).
 
-Goal results per goal and the plan's referrer type are not in ARRANGEMENTS: they are read through
-`goal_results_source()` / `plan_referrers_source()` — read-only handles contracts.public may export
-(GOAL_RESULTS, PLAN_REFERRERS); while it does not, those figures are empty ("niet beschikbaar").
+Goal results per goal and the plan's referrer type are not in ARRANGEMENTS: they are read through the read-only
+handles contracts.public.GOAL_RESULTS and PLAN_REFERRERS (no identity).
 Ratings come from quality's own Rating table (engineer E)."""
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from sqlalchemy import Integer, and_, case, cast, func, literal, literal_column,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.public import list_profiles
-from contracts.public import ARRANGEMENTS
+from contracts.public import ARRANGEMENTS, GOAL_RESULTS, PLAN_REFERRERS
 from quality.models import DEFAULT_NORM_DAYS, ConversationSettings, IndicatorSettings, ProfileNorm, Rating
 from quality.rules import Period
 
@@ -140,18 +139,14 @@ async def tune_for_aggregates(session: AsyncSession) -> None:
     await session.execute(text("SET LOCAL work_mem = '32MB'"))
 
 
-def goal_results_source() -> Any | None:
-    """contracts.public.GOAL_RESULTS (arrangement_id, goal_id, outcome) when contracts exports it."""
-    from contracts import public
-
-    return getattr(public, "GOAL_RESULTS", None)
+def goal_results_source() -> Any:
+    """contracts.public.GOAL_RESULTS: (region_id, arrangement_id, goal_id, outcome), read-only."""
+    return GOAL_RESULTS
 
 
-def plan_referrers_source() -> Any | None:
-    """contracts.public.PLAN_REFERRERS (id, referrer_type) when contracts exports it."""
-    from contracts import public
-
-    return getattr(public, "PLAN_REFERRERS", None)
+def plan_referrers_source() -> Any:
+    """contracts.public.PLAN_REFERRERS: (id, region_id, referrer_type) of family plans, read-only, no identity."""
+    return PLAN_REFERRERS
 
 
 async def indicator_settings(session: AsyncSession, region_id: int) -> IndicatorSettingsView:
