@@ -179,15 +179,15 @@ class Publisher:
     """Publishes CountTables for one scope and period, keeping every published value per cell (so successive
     publications of the same figure never differ by 1–7). `active=False`: the team's own page, true values."""
 
-    def __init__(self, session: AsyncSession, scope: Scope, period: Period, *, active: bool, now: datetime,
-                 channel: str) -> None:  # fmt: skip
+    def __init__(self, session: AsyncSession, scope: Scope, period: Period, *, active: bool, now: datetime) -> None:
         self.session, self.scope, self.period, self.active, self.now = session, scope, period, active, now
-        self.channel = channel
 
     async def table(self, name: str, table: CountTable) -> dict[tuple[str, str], int | None]:
         if not self.active:
             return {k: table.value(k) for k in table.keys()}
-        key = f"{self.channel}:{self.scope.key}:{name}:{self.period.label}"[:200]
+        # one history per scope, table and period, shared by the page, its charts and its downloads: what one
+        # shows, the others show too (two histories could each let a small change through)
+        key = f"{self.scope.key}:{name}:{self.period.label}"[:200]
         region_id = self.scope.region_id
         await self.session.execute(
             pg_insert(PublicationHistory)
@@ -253,7 +253,7 @@ async def build_dashboard(
     default: what contracts.public exports)."""
     published = scope.public or export
     await tune_for_aggregates(session)
-    pub = Publisher(session, scope, period, active=published, now=now, channel="export" if export else "page")
+    pub = Publisher(session, scope, period, active=published, now=now)
     settings = await indicator_settings(session, scope.region_id)
     dash = Dashboard(scope=scope, period=period, published=published, tables={})
     munis = await _municipality_names(session, scope.region_id)
