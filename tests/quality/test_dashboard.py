@@ -175,3 +175,23 @@ async def test_page_and_download_share_one_publication_history(
         await s.commit()
     rows = _csv(await client.get(f"/gemeente/dashboard/export?tabel=kerncijfers&formaat=csv&periode={H1}"))
     assert _row(rows, "Eigen inwoners, totaal")[rows[0].index("Beëindigd")] == "<8"
+
+
+async def test_the_region_total_is_one_figure_for_every_scope(
+    client: httpx.AsyncClient, new_client: object, regions: RegionFactory
+) -> None:
+    """M1 saw the region's 35; after five more end, the provider's first look may not show 40 (a change of 5)."""
+    w = await _world(regions)
+    await _as(client, w, "municipality")
+    first = _csv(await client.get(f"/gemeente/dashboard/export?tabel=kerncijfers&formaat=csv&periode={H1}"))
+    ended = first[0].index("Beëindigd")
+    assert _row(first, "Regio (benchmark)")[ended] == "35"
+    async with w.inv.region.maker() as s:
+        for i in range(5):
+            await add(s, w, youth=f"f{i}", provider_id=w.q, municipality_id=w.m2, agreed_on=date(2026, 1, 2),
+                      start=date(2026, 1, 5), end=date(2026, 4, 1), reason="31", result="achieved")  # fmt: skip
+        await s.commit()
+    provider = new_client()  # type: ignore[operator]
+    await _as(provider, w, "provider")
+    rows = _csv(await provider.get(f"/portaal/kwaliteit/export?tabel=kerncijfers&formaat=csv&periode={H1}"))
+    assert _row(rows, "Regio (benchmark)")[ended] == "<8"

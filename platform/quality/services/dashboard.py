@@ -182,12 +182,18 @@ class Publisher:
     def __init__(self, session: AsyncSession, scope: Scope, period: Period, *, active: bool, now: datetime) -> None:
         self.session, self.scope, self.period, self.active, self.now = session, scope, period, active, now
 
-    async def table(self, name: str, table: CountTable) -> dict[tuple[str, str], int | None]:
+    async def table(
+        self, name: str, table: CountTable, *, region_wide: bool = False
+    ) -> dict[tuple[str, str], int | None]:
+        """`region_wide`: the figure is the region's own (e.g. the benchmark total): one history for every
+        scope that shows it, so two municipalities (or a municipality and the team's download) never see it
+        change by 1–7 between them."""
         if not self.active:
             return {k: table.value(k) for k in table.keys()}
         # one history per scope, table and period, shared by the page, its charts and its downloads: what one
         # shows, the others show too (two histories could each let a small change through)
-        key = f"{self.scope.key}:{name}:{self.period.label}"[:200]
+        owner = "region:0" if region_wide else self.scope.key
+        key = f"{owner}:{name}:{self.period.label}"[:200]
         region_id = self.scope.region_id
         await self.session.execute(
             pg_insert(PublicationHistory)
@@ -358,7 +364,11 @@ async def _indicator_table(
                     {"eigen": own_total.counts[key], "overig": region.counts[key] - own_total.counts[key]}, key
                 ),
             )
-            counts["Regio"][key] = vs[(TOTAL, key)]
+            # the region's total is one figure wherever it shows: checked against the region-wide history too
+            shared = await pub.table(f"kerncijfers:{key}", CountTable.single_column({"Regio": region.counts[key]}, key),
+                                     region_wide=True)  # fmt: skip
+            both = vs[(TOTAL, key)] is not None and shared[(TOTAL, key)] is not None
+            counts["Regio"][key] = vs[(TOTAL, key)] if both else None
     min_ratings = settings.min_ratings_for_score
     body = [[text_cell(label), *_indicator_cells(r, counts[label], pub.active, min_ratings)] for label, r in labelled]
     if own_total is not None:
@@ -389,7 +399,7 @@ async def _help_again_table(pub: Publisher, dash: Dashboard) -> DashTable:
     own, region = dash.series["rows"]
     labels = dict(HELP_AGAIN_LABELS)
     region_counts = {labels[c]: region.help_again.get(c, 0) for c in labels}
-    vr = await pub.table("hulpvraag:regio", CountTable.single_column(region_counts, "Regio"))
+    vr = await pub.table("hulpvraag:regio", CountTable.single_column(region_counts, "Regio"), region_wide=True)
     header = ["Antwoord", "Regio", "Aandeel regio"]
     columns = [("Regio", vr)]
     if own is not None:
