@@ -4,7 +4,8 @@ p95 ≤ 300 ms; floor: the bare GROUP BY in the same run").
 Data (set-based SQL, built once per run in a region of its own, so the other workloads' region is untouched): 9
 municipalities, 10 care profiles with the default catalogue, 150 providers, 150,000 family plans (youths),
 450,000 arrangements over 2024–2026 in every state with a skewed spread over providers (re-entries and
-transfers included), one ledger entry per started arrangement, 200,000 ratings (with their invitations) and
+transfers included), two goals per plan with a result per goal for every ended arrangement, one ledger entry
+per started arrangement, 200,000 ratings (with their invitations) and
 population figures per municipality per year.
 
 Measured in-process (after one warm-up call each): the dashboard builders of quality.services.dashboard for
@@ -129,6 +130,18 @@ async def _build(url: str) -> tuple[int, int, dict[str, int]]:
                 WHERE a.region_id = :rid AND prev.region_id = :rid AND prev.end_reason = '38'
                   AND prev.youth_pseudonym = a.youth_pseudonym AND a.start_date > prev.end_date
                   AND a.start_date <= prev.end_date + 60"""), p)  # fmt: skip
+            # two goals per plan; a result per goal for every ended arrangement (consistent with its overall result)
+            await s.execute(text("""
+                INSERT INTO contracts_family_plan_goal (region_id, plan_id, position, description)
+                SELECT region_id, id, pos, 'Doel ' || pos
+                FROM contracts_family_plan, generate_series(1, 2) pos WHERE region_id = :rid"""), p)  # fmt: skip
+            await s.execute(text("""
+                INSERT INTO contracts_arrangement_goal_result (region_id, arrangement_id, goal_id, outcome)
+                SELECT a.region_id, a.id, g.id,
+                    CASE a.result WHEN 'achieved' THEN 'achieved' WHEN 'not' THEN 'not'
+                         ELSE (ARRAY['achieved','partly'])[g.position] END
+                FROM contracts_arrangement a JOIN contracts_family_plan_goal g ON g.plan_id = a.plan_id
+                WHERE a.region_id = :rid AND a.result IS NOT NULL"""), p)  # fmt: skip
             await s.execute(text("""
                 INSERT INTO invoicing_ledger_entry (region_id, period, provider_id, municipality_id, arrangement_id,
                     kind, amount_cents, dedupe_key, reason, created_at)
@@ -156,6 +169,7 @@ async def _build(url: str) -> tuple[int, int, dict[str, int]]:
             await s.commit()
             counts = {}
             tables = (("arrangements", "contracts_arrangement"), ("youths", "contracts_family_plan"),
+                      ("goal results", "contracts_arrangement_goal_result"),
                       ("ledger entries", "invoicing_ledger_entry"), ("ratings", "quality_rating"))  # fmt: skip
             for name, table in tables:
                 counts[name] = int((await s.execute(
