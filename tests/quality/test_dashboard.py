@@ -195,3 +195,40 @@ async def test_the_region_total_is_one_figure_for_every_scope(
     await _as(provider, w, "provider")
     rows = _csv(await provider.get(f"/portaal/kwaliteit/export?tabel=kerncijfers&formaat=csv&periode={H1}"))
     assert _row(rows, "Regio (benchmark)")[ended] == "<8"
+
+
+async def test_indicator_settings_form(client: httpx.AsyncClient, regions: RegionFactory) -> None:
+    from sqlalchemy import func, select
+
+    from jeugdregio.tables import AuditEvent
+    from tests.support.factories import csrf
+
+    w = await _world(regions)
+    await _as(client, w, "team_quality")
+    page = await client.get("/team/kwaliteit/instellingen")
+    assert page.status_code == 200 and "Norm voor de duur" in page.text
+    token = await csrf(client, "/team/kwaliteit/instellingen")
+    bad = await client.post("/team/kwaliteit/instellingen", data={
+        "_csrf_token": token, "min_waarderingen": "5", "herinstroom_maanden": "12", "basishalfjaar": "2025-K1",
+        f"norm_{w.profile(1)}": "abc",
+    })  # fmt: skip
+    assert bad.status_code == 422
+    assert "Minimum aantal waarderingen" in bad.text and "Basishalfjaar" in bad.text and "Norm Profiel 1" in bad.text
+    ok = await client.post("/team/kwaliteit/instellingen", data={
+        "_csrf_token": token, "min_waarderingen": "15", "herinstroom_maanden": "6", "basishalfjaar": "2026-H1",
+        f"norm_{w.profile(1)}": "40",
+    })  # fmt: skip
+    assert ok.status_code == 303
+    async with w.inv.region.maker() as s:
+        from quality.services.indicators import indicator_settings, profile_norms
+
+        settings = await indicator_settings(s, w.region_id)
+        got = (settings.min_ratings_for_score, settings.reentry_months, settings.index_base_period)
+        assert got == (15, 6, "2026-H1")
+        norms = await profile_norms(s, w.region_id)
+        assert norms[w.profile(1)] == 40 and norms[w.profile(2)] == 182  # the rest keep the default
+        n = (await s.execute(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.region_id == w.region_id, AuditEvent.object_type == "quality_indicator_settings")))  # type: ignore[arg-type]
+        assert n.scalar_one() == 1
+    await _as(client, w, "team_finance")
+    assert (await client.get("/team/kwaliteit/instellingen")).status_code == 403

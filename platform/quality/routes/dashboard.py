@@ -9,9 +9,11 @@ The scope comes from the principal only (never from the URL): nothing to guess, 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Request, Response, get
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jeugdregio.auth import Principal
@@ -19,7 +21,7 @@ from jeugdregio.clock import today, utcnow
 from jeugdregio.errors import ValidationFailed
 from jeugdregio.spreadsheets import csv_bytes, xlsx_bytes
 from jeugdregio.tables import TEAM_ROLES
-from jeugdregio.web import page, requires_provider, requires_roles
+from jeugdregio.web import page, redirect, requires_provider, requires_roles
 from quality.rules import Period, parse_period
 from quality.services.dashboard import (
     CHART_KEYS,
@@ -31,9 +33,12 @@ from quality.services.dashboard import (
     default_period,
     scope_of,
 )
+from quality.services.indicators import save_indicator_settings, settings_form
 
 requires_team_reader = requires_roles(*TEAM_ROLES)
 requires_municipality = requires_roles("municipality")
+requires_quality_admin = requires_roles("team_admin", "team_quality")
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 BASES = {"region": "/team/kwaliteit", "municipality": "/gemeente/dashboard", "provider": "/portaal/kwaliteit"}
 TITLES = {"region": "Kwaliteitsmonitor regio", "municipality": "Dashboard gemeente", "provider": "Kwaliteit"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -168,7 +173,45 @@ async def provider_chart(request: Request[Any, Any, Any], db: AsyncSession, prin
     return await _chart(request, db, principal)
 
 
+# ---- the region's indicator settings ------------------------------------------------------------------------
+
+
+async def _settings_page(
+    request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, *, status_code: int = 200,
+    errors: dict[str, str] | None = None, form: dict[str, Any] | None = None,
+) -> Response[str]:  # fmt: skip
+    settings, norms = await settings_form(db, principal.region_id)
+    values = form if form is not None else {
+        "min_waarderingen": settings.min_ratings_for_score, "herinstroom_maanden": settings.reentry_months,
+        "basishalfjaar": settings.index_base_period or "",
+        **{f"norm_{n.profile_id}": n.norm_days for n in norms if n.own},
+    }  # fmt: skip
+    return page(request, "quality/indicator_settings.html", status_code=status_code, settings=settings,
+                norms=norms, errors=errors or {}, form=values)  # fmt: skip
+
+
+@get("/team/kwaliteit/instellingen", guards=[requires_quality_admin], include_in_schema=False)
+async def indicator_settings_page(
+    request: Request[Any, Any, Any], db: AsyncSession, principal: Principal
+) -> Response[str]:
+    return await _settings_page(request, db, principal)
+
+
+@post("/team/kwaliteit/instellingen", guards=[requires_quality_admin], include_in_schema=False)
+async def indicator_settings_save(
+    request: Request[Any, Any, Any], db: AsyncSession, principal: Principal, data: Form
+) -> Response[Any]:
+    try:
+        await save_indicator_settings(db, region_id=principal.region_id, data=data, actor=principal.actor(),
+                                      now=utcnow())  # fmt: skip
+    except ValidationFailed as exc:
+        await db.rollback()
+        return await _settings_page(request, db, principal, status_code=422, errors=exc.by_field(), form=dict(data))
+    return redirect("/team/kwaliteit/instellingen", "De instellingen van de kwaliteitsmonitor zijn opgeslagen.")
+
+
 ROUTES: list[Any] = [
+    indicator_settings_page, indicator_settings_save,
     team_dashboard, team_export, team_chart,
     municipality_dashboard, municipality_export, municipality_chart,
     provider_dashboard, provider_export, provider_chart,

@@ -341,3 +341,95 @@ async def compute_indicators(
 def _f(v: Any) -> float | None:
     return None if v is None else float(v)
 
+
+
+# ---- the region's indicator settings (team page /team/kwaliteit/instellingen) --------------------------------
+
+
+@dataclass(frozen=True)
+class NormRow:
+    profile_id: int
+    label: str
+    norm_days: int
+    own: bool  # the region set it (else the default by complexity)
+
+
+async def settings_form(session: AsyncSession, region_id: int) -> tuple[IndicatorSettingsView, list[NormRow]]:
+    settings = await indicator_settings(session, region_id)
+    own: dict[int, int] = dict(
+        (await session.execute(
+            select(ProfileNorm.profile_id, ProfileNorm.norm_days).where(ProfileNorm.region_id == region_id)  # type: ignore[arg-type]
+        )).all()
+    )  # fmt: skip
+    rows = [
+        NormRow(p.id, p.label, int(own.get(p.id, DEFAULT_NORM_DAYS.get(p.complexity, DEFAULT_NORM_DAYS["low"]))),
+                p.id in own)
+        for p in await list_profiles(session, region_id)
+    ]  # fmt: skip
+    return settings, rows
+
+
+def _int_field(data: dict[str, Any], name: str, label: str, low: int, high: int, errors: Any) -> int | None:
+    raw = str(data.get(name, "")).strip()
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        errors.add(name, f"{label}: vul een heel getal in van {low} tot en met {high}.")
+        return None
+    return int(raw)
+
+
+async def save_indicator_settings(
+    session: AsyncSession, *, region_id: int, data: dict[str, Any], actor: Any, now: Any
+) -> None:
+    """Minimum ratings for a score, re-entry months, the index base half year and a duration norm per profile
+    (empty: the default). Dutch errors per field; one audit event."""
+    from sqlalchemy import delete
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    from jeugdregio import audit
+    from jeugdregio.errors import ErrorCollector
+    from quality.rules import parse_period
+
+    errors = ErrorCollector()
+    min_ratings = _int_field(data, "min_waarderingen", "Minimum aantal waarderingen", 10, 1000, errors)
+    months = _int_field(data, "herinstroom_maanden", "Termijn opnieuw hulp (maanden)", 1, 60, errors)
+    base_raw = str(data.get("basishalfjaar", "")).strip().upper()
+    base: str | None = None
+    if base_raw:
+        try:
+            period = parse_period(base_raw)
+        except ValueError:
+            period = None
+        if period is None or period.kind != "half_year":
+            errors.add("basishalfjaar", "Basishalfjaar: vul een halfjaar in als 2025-H1, of laat het leeg.")
+        else:
+            base = period.label
+    norms: dict[int, int | None] = {}
+    for p in await list_profiles(session, region_id):
+        name = f"norm_{p.id}"
+        raw = str(data.get(name, "")).strip()
+        if not raw:
+            norms[p.id] = None
+        else:
+            norms[p.id] = _int_field(data, name, f"Norm {p.label} (dagen)", 1, 3650, errors)
+    errors.raise_if_any()
+    assert min_ratings is not None and months is not None
+    await session.execute(
+        pg_insert(IndicatorSettings)
+        .values(region_id=region_id, min_ratings_for_score=min_ratings, reentry_months=months, index_base_period=base)
+        .on_conflict_do_update(index_elements=["region_id"], set_={
+            "min_ratings_for_score": min_ratings, "reentry_months": months, "index_base_period": base,
+        })
+    )  # fmt: skip
+    await session.execute(delete(ProfileNorm).where(ProfileNorm.region_id == region_id))  # type: ignore[arg-type]
+    own = {pid: days for pid, days in norms.items() if days is not None}
+    if own:
+        await session.execute(
+            pg_insert(ProfileNorm).values(
+                [{"region_id": region_id, "profile_id": pid, "norm_days": days} for pid, days in own.items()]
+            )
+        )
+    await audit.record(
+        session, actor, object_type="quality_indicator_settings", object_id=region_id, action="update", now=now,
+        summary={"min_ratings_for_score": min_ratings, "reentry_months": months, "index_base_period": base,
+                 "norms": {str(k): v for k, v in own.items()}},
+    )  # fmt: skip
