@@ -36,6 +36,7 @@ from catalogue.models import (
     ListingLocation,
     ListingMunicipality,
     OfferedType,
+    QualityFigure,
     WaitingTime,
 )
 from jeugdregio.tables import Municipality
@@ -55,6 +56,7 @@ CS = _t(CareSetting)
 INT = _t(Intensity)
 WT = _t(WaitingTime)
 MUN = _t(Municipality)
+QF = _t(QualityFigure)
 
 WORD_SIMILARITY = 0.6  # share of the query's trigrams found in the listing (pg_trgm's word_similarity default)
 
@@ -74,7 +76,7 @@ class Criteria:
     target_group: str = ""
     language: str = ""
     identity: str = ""
-    sort: str = "naam"  # naam | wachttijd | relevantie
+    sort: str = "naam"  # naam | wachttijd | relevantie | beoordeling
 
 
 def _tsquery(c: Criteria) -> ColumnElement[Any]:
@@ -169,6 +171,8 @@ def search_page(c: Criteria, *, limit: int, offset: int) -> Select[Any]:
     inner = select(L.c.id.label("id"), func.lower(L.c.name).label("lname"))
     if c.sort == "wachttijd":
         key: ColumnElement[Any] = select(func.min(WT.c.weeks)).where(*waits).scalar_subquery()
+    elif c.sort == "beoordeling":  # the published mean score, highest first; providers without one last
+        key = select(QF.c.rating_mean_x10 * -1).where(*_overall_figure(L)).scalar_subquery()
     elif c.sort == "relevantie" and c.text:
         rank: ColumnElement[Any] = func.ts_rank_cd(L.c.search_vector, _tsquery(c))
         if c.grams:
@@ -206,10 +210,26 @@ def search_page(c: Criteria, *, limit: int, offset: int) -> Select[Any]:
             shortest.c.confirmed_on,
             profile_numbers(L.c.id).label("profiles"),
             page.c.total,
+            *QUALITY_COLUMNS,
         )
-        .select_from(page.join(L, L.c.id == page.c.id).outerjoin(shortest, true()))
+        .select_from(
+            page.join(L, L.c.id == page.c.id).outerjoin(shortest, true()).outerjoin(QF, and_(*_overall_figure(L)))
+        )
         .order_by(page.c.k.asc().nulls_last(), page.c.lname, page.c.id)
     )
+
+
+def _overall_figure(listing: Any) -> list[ColumnElement[bool]]:
+    """The provider's published overall quality row (catalogue_quality_figure with profile_id NULL)."""
+    return [QF.c.region_id == listing.c.region_id, QF.c.provider_id == listing.c.provider_id, QF.c.profile_id.is_(None)]
+
+
+QUALITY_COLUMNS = [
+    QF.c.period_start.label("q_period_start"), QF.c.period_end.label("q_period_end"),
+    QF.c.period_label.label("q_period_label"), QF.c.n_ended.label("q_n_ended"),
+    QF.c.share_achieved_pct.label("q_share_achieved_pct"), QF.c.n_ratings.label("q_n_ratings"),
+    QF.c.rating_mean_x10.label("q_rating_mean_x10"), QF.c.definition.label("q_definition"),
+]  # fmt: skip
 
 
 def search_count(c: Criteria) -> Select[Any]:

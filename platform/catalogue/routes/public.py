@@ -91,7 +91,7 @@ async def open_data_json(request: Request[Any, Any, Any], db: AsyncSession) -> R
 
 # ---- JSON API (public reads) ---------------------------------------------------------------------------
 
-API_SORTS = {"name": "naam", "waiting_time": "wachttijd", "relevance": "relevantie"}
+API_SORTS = {"name": "naam", "waiting_time": "wachttijd", "rating": "beoordeling", "relevance": "relevantie"}
 FIELD_NAMES = {"q": "q", "profiel": "profile", "gemeente": "municipality", "vorm": "setting", "wachttijd": "max_weeks",
                "doelgroep": "target_group", "taal": "language", "identiteit": "identity", "sorteer": "sort",
                "pagina": "page"}  # fmt: skip
@@ -108,7 +108,7 @@ async def api_catalogue_providers(
     target_group: str = "",
     language: str = "",
     identity: Annotated[str, Parameter(description="religious identity")] = "",
-    sort: Annotated[str, Parameter(description="name | waiting_time | relevance")] = "",
+    sort: Annotated[str, Parameter(description="name | waiting_time | rating | relevance")] = "",
     page_nr: Annotated[str, Parameter(query="page", description="page number, 20 per page")] = "",
     region: Annotated[str, Parameter(description="region slug; default: the first region")] = "",
 ) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from catalogue import queries
 from catalogue.rules import MAX_WAITING_WEEKS, normalise, trigrams, waiting_time_fresh
 from catalogue.services import search_cache
+from catalogue.services.quality_figures import ListingQuality, PublishedFigure, quality_of_listings
 from jeugdregio.errors import FieldError, NotFound
 from jeugdregio.spreadsheets import csv_bytes
 from jeugdregio.tables import Region
@@ -30,7 +31,8 @@ MAX_PAGE = 500
 MAX_TEXT = 200
 MAX_COMPARE = 3
 MAX_ID = 2**31 - 1  # ids are PostgreSQL integers: anything larger cannot exist
-SORTS = {"naam": "Naam (A–Z)", "wachttijd": "Kortste wachttijd", "relevantie": "Best passend bij de zoektekst"}
+SORTS = {"naam": "Naam (A–Z)", "wachttijd": "Kortste wachttijd", "beoordeling": "Hoogste beoordeling door ouders",
+         "relevantie": "Best passend bij de zoektekst"}  # fmt: skip
 FILTER_KEYS = ("q", "profiel", "gemeente", "vorm", "wachttijd", "doelgroep", "taal", "identiteit", "sorteer")
 
 
@@ -200,7 +202,7 @@ def parse_filters(
         else:
             crit["max_weeks"] = weeks
     if raw["sorteer"] and raw["sorteer"] not in SORTS:
-        errors.append(FieldError("sorteer", "Kies sorteren op naam, wachttijd of zoektekst."))
+        errors.append(FieldError("sorteer", "Kies sorteren op naam, wachttijd, beoordeling of zoektekst."))
         raw["sorteer"] = ""
     sort = raw["sorteer"] or ("relevantie" if text else "naam")
     crit["sort"] = "naam" if sort == "relevantie" and not text else sort
@@ -257,6 +259,7 @@ class Hit:
     identity: str
     languages: tuple[str, ...]
     target_groups: tuple[str, ...]
+    quality: PublishedFigure | None = None  # the provider's published overall figures (catalogue_quality_figure)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -264,6 +267,7 @@ class Hit:
             "shortest_waiting_time": self.shortest.as_json() if self.shortest else None,
             "religious_identity": self.identity, "languages": list(self.languages),
             "target_groups": list(self.target_groups), "url": f"/catalogus/aanbieders/{self.id}",
+            "quality": self.quality.as_json() if self.quality else None,
         }  # fmt: skip
 
 
@@ -299,6 +303,7 @@ async def search_listings(session: Db, criteria: queries.Criteria, *, page: int,
             identity=r.religious_identity,
             languages=tuple(r.languages),
             target_groups=tuple(r.target_groups),
+            quality=_published(r),
         )
         for r in rows
     )
@@ -309,6 +314,17 @@ async def search_listings(session: Db, criteria: queries.Criteria, *, page: int,
     else:  # a page beyond the last: count separately
         total = int((await session.execute(queries.search_count(criteria))).scalar_one())
     return SearchPage(hits, total, page)
+
+
+def _published(r: Any) -> PublishedFigure | None:
+    """The published overall quality figures joined into a search row (queries.QUALITY_COLUMNS)."""
+    if r.q_period_label is None:
+        return None
+    return PublishedFigure(
+        provider_id=0, profile_id=None, period_start=r.q_period_start, period_end=r.q_period_end,
+        period_label=r.q_period_label, n_ended=r.q_n_ended, share_achieved_pct=r.q_share_achieved_pct,
+        n_ratings=r.q_n_ratings, rating_mean_x10=r.q_rating_mean_x10, definition=r.q_definition,
+    )  # fmt: skip
 
 
 # ---- one provider --------------------------------------------------------------------------------------
@@ -342,13 +358,14 @@ class ProviderDetail:
     municipalities: tuple[str, ...] = ()
     waiting: tuple[Waiting, ...] = ()
     profiles: tuple[tuple[int, str], ...] = field(default=())
+    quality: ListingQuality | None = None  # published quality figures, overall and per profile
 
     def as_json(self) -> dict[str, Any]:
         out = asdict(self)
         out["waiting"] = [w.as_json() | {"profile_name": w.profile_name} for w in self.waiting]
         out["profiles"] = [{"number": n, "name": name} for n, name in self.profiles]
         out["religious_identity"] = out.pop("identity")
-        out["quality"] = None  # filled by the quality issue
+        out["quality"] = self.quality.as_json() if self.quality else None
         return out
 
 
@@ -378,6 +395,7 @@ async def provider_details(
         waits[r.listing_id].append(
             Waiting(r.weeks, r.confirmed_on, waiting_time_fresh(r.confirmed_on, today), r.number, r.name)
         )
+    quality = await quality_of_listings(session, region_id, ids)
     by_id = {r.id: r for r in found}
     out = []
     for lid in dict.fromkeys(listing_ids):
@@ -390,7 +408,7 @@ async def provider_details(
             phone=r.phone, identity=r.religious_identity, languages=tuple(r.languages),
             target_groups=tuple(r.target_groups), specialisms=tuple(r.specialisms), accessibility=r.accessibility,
             types=tuple(types[lid]), locations=tuple(places[lid]), municipalities=tuple(munis[lid]),
-            waiting=tuple(waits[lid]), profiles=profiles,
+            waiting=tuple(waits[lid]), profiles=profiles, quality=quality.get(lid),
         ))  # fmt: skip
     return out
 
