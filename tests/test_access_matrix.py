@@ -242,3 +242,22 @@ async def _foreign_token(region: Any, objects: Objects) -> int:
         await s.commit()
         assert row.id is not None
         return row.id
+
+
+async def test_every_menu_link_opens_for_the_role_that_sees_it(regions, new_client) -> None:
+    """The main menu of each role's start page only offers pages that role may open."""
+    region = await regions.create()
+    own = await build_world(region, catalogue=True)
+    clients = await _clients(new_client, own)
+    problems: list[str] = []
+    for role in ROLES:
+        home = await clients[role].get("/", follow_redirects=True)
+        assert home.status_code == 200, role
+        menu = home.text.split('aria-label="Hoofdmenu"', 1)[1].split("</nav>", 1)[0]
+        links = re.findall(r'href="(/[^"]*)"', menu)
+        assert links, f"{role}: no menu"
+        for href in links:
+            response = await clients[role].get(href)
+            if response.status_code != 200:
+                problems.append(f"{role}: menu link {href} gives {response.status_code}")
+    assert not problems, "\n".join(problems)

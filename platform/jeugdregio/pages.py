@@ -25,8 +25,8 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 HOME_FOR_ROLE = {
     "provider": "/portaal",
     "applicant": "/mijn-aanmelding",
-    "municipality": "/register",
-    "referrer": "/register",
+    "municipality": "/gemeente/dashboard",
+    "referrer": "/verwijzer",
 }
 
 
