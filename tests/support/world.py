@@ -31,7 +31,7 @@ class Objects:
     arrangement_type_id: int = 0
     listing_id: int = 0
     schedule_year: int = 0
-    # invoicing and arrangements (0 = no such object yet: the route must answer 404, never 500)
+    # arrangements, invoicing and quality (0 = not built: catalogue=False worlds have none)
     plan_id: int = 0
     arrangement_id: int = 0
     declaration_id: int = 0
@@ -42,7 +42,7 @@ class Objects:
     lump_sum_id: int = 0
     population_budget_id: int = 0
     period: str = "2026-01"
-    conversation_id: int = 0  # quality: contract conversations (0: none yet, the route must answer 404)
+    conversation_id: int = 0
     users: dict[str, str] = field(default_factory=dict)  # role -> e-mail
 
 
@@ -123,7 +123,63 @@ async def build_world(region: TestRegion, *, catalogue: bool = False) -> Objects
 
         objects.plan_id = await make_plan(region, objects)
         objects.arrangement_id = await make_arrangement(region, objects, objects.plan_id, status="started")
+        await _money_and_quality(region, objects)
     return objects
+
+
+async def _money_and_quality(region: TestRegion, objects: Objects) -> None:
+    """Real invoicing and quality objects of this world's provider: a declaration in a batch, the region's
+    settlement run for last month, a specification, a lump sum, a population budget and a contract conversation."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    from contracts.models import Arrangement
+    from invoicing.models import Declaration, DeclarationBatch, LumpSum, PopulationBudget, SettlementRun, Specification
+    from quality.models import ContractConversation
+
+    now = utcnow()
+    period = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+    objects.period = period.strftime("%Y-%m")
+    async with region.maker() as s:
+        arrangement = await s.get(Arrangement, objects.arrangement_id)
+        assert arrangement is not None
+        objects.municipality_id = arrangement.paying_municipality_id
+        batch = DeclarationBatch(region_id=region.id, provider_id=objects.provider_id, channel="api", row_count=1,
+                                 created_at=now)  # fmt: skip
+        s.add(batch)
+        await s.flush()
+        declaration = Declaration(
+            region_id=region.id, provider_id=objects.provider_id, arrangement_id=objects.arrangement_id,
+            municipality_id=objects.municipality_id, kind="start", period=date.today(), amount_cents=100_00,
+            channel="api", batch_id=batch.id, received_at=now, checked_at=now,
+        )  # fmt: skip
+        s.add(declaration)
+        await s.execute(
+            insert(SettlementRun)
+            .values(region_id=region.id, period=period, status="done", total_cents=0, started_at=now, finished_at=now)
+            .on_conflict_do_nothing()  # the neighbour world shares the region
+        )
+        run_id = (
+            await s.execute(select(SettlementRun.id).where(SettlementRun.region_id == region.id,
+                                                           SettlementRun.period == period))  # fmt: skip
+        ).scalar_one()
+        spec = Specification(region_id=region.id, provider_id=objects.provider_id, period=period, run_id=run_id,
+                             number=f"SP-T-{objects.provider_id}", created_at=now)  # fmt: skip
+        lump = LumpSum(region_id=region.id, provider_id=objects.provider_id, municipality_id=objects.municipality_id,
+                       year=date.today().year, yearly_cents=12_000_00, created_at=now)  # fmt: skip
+        population = PopulationBudget(region_id=region.id, provider_id=objects.provider_id, year=date.today().year,
+                                      cents_per_youth=10_00, created_at=now)  # fmt: skip
+        conversation = ContractConversation(
+            region_id=region.id, provider_id=objects.provider_id, frequency="year", period_label=str(period.year),
+            period_start=date(period.year, 1, 1), period_end=date(period.year, 12, 31), planned_on=date.today(),
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        s.add_all([spec, lump, population, conversation])
+        await s.flush()
+        assert declaration.id and batch.id and spec.id and lump.id and population.id and conversation.id
+        objects.declaration_id, objects.batch_id, objects.run_id = declaration.id, batch.id, run_id
+        objects.spec_id, objects.lump_sum_id, objects.population_budget_id = spec.id, lump.id, population.id
+        objects.conversation_id = conversation.id
+        await s.commit()
 
 
 async def _catalogue(region: TestRegion) -> None:
