@@ -59,6 +59,11 @@ async def ensure_demo(url: str, *, seed: int = 2026) -> bool:
             await seed_budgets_demo(session, region_id=ctx.region_id, municipality_ids=ctx.municipality_ids,
                                     day=today(now), rng=ctx.rng)  # fmt: skip
             await session.commit()
+        from quality.demo import seed_quality_demo
+
+        async with maker() as session:
+            await seed_quality_demo(session, region_id=ctx.region_id, now=now)
+            await session.commit()
         return True
     finally:
         await engine.dispose()
@@ -154,7 +159,7 @@ async def _seed_people(session: AsyncSession, ctx: DemoContext) -> None:
     await demo_user(session, ctx, email="kwaliteit@wbw.example", name="Quinten Kwaliteit", role="team_quality",
                     where="/team")  # fmt: skip
     await demo_user(session, ctx, email="gemeente@roosendaal.example", name="Gijs Gemeente", role="municipality",
-                    where="/register", municipality_id=ctx.municipality_ids["1674"])  # fmt: skip
+                    where="/gemeente/dashboard", municipality_id=ctx.municipality_ids["1674"])  # fmt: skip
     ctx.referrer_user_id = await demo_user(session, ctx, email="verwijzer@wbw.example", name="Vera Verwijzer",
                                            role="referrer", where="/verwijzer")  # fmt: skip
 
@@ -167,7 +172,7 @@ def print_logins(host: str, port: int, logins: list[tuple[str, str, str]] | None
     print(f"\nJeugdregio draait op {base}  (stoppen: Ctrl-C)\nWachtwoord voor alle demo-accounts: {DEMO_PASSWORD}\n")
     for role, email, where in rows:
         print(f"  {role_label(role):34} {email:34} {base}{where}")
-    print(f"\n  Openbaar: {base}/aanmelden  ·  API-beschrijving: {base}/schema\n", flush=True)
+    print(f"\n  Openbaar: {base}/catalogus  ·  {base}/aanmelden  ·  API-beschrijving: {base}/schema\n", flush=True)
 
 
 DEFAULT_LOGINS = [
@@ -175,8 +180,8 @@ DEFAULT_LOGINS = [
     ("team_contracts", "contract@wbw.example", "/team"),
     ("team_finance", "financien@wbw.example", "/team"),
     ("team_quality", "kwaliteit@wbw.example", "/team"),
-    ("municipality", "gemeente@roosendaal.example", "/register"),
-    ("referrer", "verwijzer@wbw.example", "/register"),
+    ("municipality", "gemeente@roosendaal.example", "/gemeente/dashboard"),
+    ("referrer", "verwijzer@wbw.example", "/verwijzer"),
     ("provider", "aanbieder@demo.example", "/portaal"),
     ("applicant", "aanvrager@demo.example", "/mijn-aanmelding"),
 ]

@@ -61,6 +61,9 @@ def test_demo_serves_prints_logins_reuses_data_and_stops_its_database(tmp_path: 
         base = f"http://127.0.0.1:{port}"
         assert httpx.get(base + "/", timeout=10).status_code == 200
         assert "Aanmelden als aanbieder" in httpx.get(base + "/aanmelden", timeout=10).text
+        # the demo's quality data reaches the public catalogue (ratings seeded, published, sortable)
+        rated = httpx.get(base + "/catalogus", params={"sorteer": "beoordeling"}, timeout=30).text
+        assert "Gemiddeld cijfer" in rated and "beoordelingen" in rated
     finally:
         output = _stop(proc, signal.SIGTERM, lines)
     assert proc.returncode == 0, output
