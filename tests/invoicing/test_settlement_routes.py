@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from contracts.models import Provider
 from invoicing.models import LedgerEntry
 from tests.invoicing.test_settlement import seed
 from tests.support.factories import csrf, login
@@ -30,7 +31,7 @@ async def test_only_finance_reaches_settlement_and_ledger(client, regions, role)
 
 async def test_finance_settles_a_month_sees_totals_and_reverses_an_entry(client, regions) -> None:
     region, other = await regions.create(), await regions.create()
-    await seed(region)
+    data = await seed(region)
     await login(client, await region.user("team_finance"))
     token = await csrf(client, "/team/afrekening")
     bad = await client.post("/team/afrekening", data={"_csrf_token": token, "periode": "februari"})
@@ -42,6 +43,9 @@ async def test_finance_settles_a_month_sees_totals_and_reverses_an_entry(client,
     detail = await client.get(r.headers["location"])
     assert detail.status_code == 200 and "Klaar" in detail.text and "Gemeente" in detail.text
     assert "Tweede 50 % (resultaat)" in detail.text
+    async with region.maker() as s:
+        provider_name = (await s.execute(select(Provider.name).where(Provider.id == data.world.provider_id))).scalar_one()
+    assert provider_name in detail.text  # totals per provider, by name
     again = await client.post("/team/afrekening", data={"_csrf_token": token, "periode": "2026-02"})
     assert again.status_code == 303 and again.headers["location"] == r.headers["location"]
     listing = await client.get("/team/afrekening")

@@ -11,9 +11,10 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.public import PROVIDERS
 from invoicing.rules import month_start
 from invoicing.services import ledger as ledger_svc
 from invoicing.services import settlement as settle
@@ -30,8 +31,8 @@ requires_finance = requires_roles(*FINANCE_ROLES)
 
 
 async def _names(db: AsyncSession, region_id: int) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    q = text("SELECT id, name FROM contracts_provider WHERE region_id = :r ORDER BY name")
-    providers = [(int(i), str(n)) for i, n in (await db.execute(q, {"r": region_id})).all()]
+    q = select(PROVIDERS.c.id, PROVIDERS.c.name).where(PROVIDERS.c.region_id == region_id).order_by(PROVIDERS.c.name)
+    providers = [(int(i), str(n)) for i, n in (await db.execute(q)).all()]
     municipalities = [(int(i), str(n)) for i, n in (await db.execute(
         select(Municipality.id, Municipality.name).where(Municipality.region_id == region_id)
         .order_by(Municipality.name))).all()]  # fmt: skip

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contracts.public import END_REASONS
+from contracts.public import END_REASONS, provider_names
 from invoicing.models import PaymentPolicy, SettlementRun
 from invoicing.rules import Policy, add_months, month_start, second_half_due
 from invoicing.services.ledger import DIGEST_SQL
@@ -346,10 +346,11 @@ async def run_detail(session: AsyncSession, region_id: int, run_id: int) -> RunD
         "SELECT l.municipality_id, m.name, count(*), sum(l.amount_cents) FROM invoicing_ledger_entry l "
         "JOIN jeugdregio_municipality m ON m.id = l.municipality_id WHERE l.region_id = :r AND l.run_id = :run "
         "GROUP BY l.municipality_id, m.name ORDER BY m.name"), p)).all()  # fmt: skip
-    per_prov = (await session.execute(text(
-        "SELECT l.provider_id, pr.name, count(*), sum(l.amount_cents) FROM invoicing_ledger_entry l "
-        "JOIN contracts_provider pr ON pr.id = l.provider_id WHERE l.region_id = :r AND l.run_id = :run "
-        "GROUP BY l.provider_id, pr.name ORDER BY pr.name"), p)).all()  # fmt: skip
+    per_prov_sums = (await session.execute(text(
+        "SELECT provider_id, count(*), sum(amount_cents) FROM invoicing_ledger_entry WHERE region_id = :r "
+        "AND run_id = :run GROUP BY provider_id"), p)).all()  # fmt: skip
+    names = await provider_names(session, region_id, [int(r[0]) for r in per_prov_sums])
+    per_prov = sorted(((i, names.get(int(i), "?"), n, c) for i, n, c in per_prov_sums), key=lambda r: (r[1], r[0]))
     return RunDetail(
         run,
         [(str(k), int(n), int(c)) for k, n, c in per_kind],
