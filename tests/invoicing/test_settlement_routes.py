@@ -44,7 +44,8 @@ async def test_finance_settles_a_month_sees_totals_and_reverses_an_entry(client,
     assert detail.status_code == 200 and "Klaar" in detail.text and "Gemeente" in detail.text
     assert "Tweede 50 % (resultaat)" in detail.text
     async with region.maker() as s:
-        provider_name = (await s.execute(select(Provider.name).where(Provider.id == data.world.provider_id))).scalar_one()
+        name_q = select(Provider.name).where(Provider.id == data.world.provider_id)
+        provider_name = (await s.execute(name_q)).scalar_one()
     assert provider_name in detail.text  # totals per provider, by name
     again = await client.post("/team/afrekening", data={"_csrf_token": token, "periode": "2026-02"})
     assert again.status_code == 303 and again.headers["location"] == r.headers["location"]

@@ -158,10 +158,8 @@ async def _money_and_quality(region: TestRegion, objects: Objects) -> None:
             .values(region_id=region.id, period=period, status="done", total_cents=0, started_at=now, finished_at=now)
             .on_conflict_do_nothing()  # the neighbour world shares the region
         )
-        run_id = (
-            await s.execute(select(SettlementRun.id).where(SettlementRun.region_id == region.id,
-                                                           SettlementRun.period == period))  # fmt: skip
-        ).scalar_one()
+        run_q = select(SettlementRun.id).where(SettlementRun.region_id == region.id, SettlementRun.period == period)
+        run_id = (await s.execute(run_q)).scalar_one()
         spec = Specification(region_id=region.id, provider_id=objects.provider_id, period=period, run_id=run_id,
                              number=f"SP-T-{objects.provider_id}", created_at=now)  # fmt: skip
         lump = LumpSum(region_id=region.id, provider_id=objects.provider_id, municipality_id=objects.municipality_id,
