@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,9 +36,34 @@ from jeugdregio.web import (
 
 log = logging.getLogger("jeugdregio")
 
+# Paths that carry a secret (the one-time rating link's token): access logs show the prefix only.
+SECRET_PATH = re.compile(r"(/beoordelen/)(?!bedankt\b)[^\s?\"/]+")
+
+
+class RedactSecretPaths(logging.Filter):
+    """Replaces the token in a one-time link's path in a log record (uvicorn's access log puts the path in
+    the record's arguments)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                SECRET_PATH.sub(r"\1[verborgen]", a) if isinstance(a, str) else a for a in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = SECRET_PATH.sub(r"\1[verborgen]", record.msg)
+        return True
+
+
+def redact_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactSecretPaths) for f in access.filters):
+        access.addFilter(RedactSecretPaths())
+
 
 def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> Litestar:
     from jeugdregio.routes import all_routes
+
+    redact_access_log()
 
     settings = settings or get_settings()
     url = database_url or settings.database_url

@@ -29,3 +29,4 @@ def test_field_errors_without_a_row_render_the_full_page() -> None:
         assert "Regel" not in r.text
         rows = client.get("/regels", headers={"accept": "text/html"})
         assert rows.status_code == 422 and "Regel 7, bsn: Ongeldig BSN." in rows.text
+
