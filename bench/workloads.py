@@ -199,7 +199,7 @@ class Context:
         for t in sides:
             self._run(t, self.warmup_seconds)
         results: dict[int, list[LoadResult]] = {0: [], 1: []}
-        profiling = self.profiler is not None and ours.server == "app"
+        profiling = self.profiler is not None and ours.server.startswith("app")
         if profiling:
             assert self.profiler is not None
             srv = self.server("app")
