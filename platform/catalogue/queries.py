@@ -2,7 +2,8 @@
 
 The search is one statement for the page and one for the count: every filter is an EXISTS or a column
 predicate on the listing, the shortest waiting time a LATERAL subquery, the profiles offered an ARRAY
-subquery — no per-row round trips. Only listings with status 'active' are ever selected."""
+subquery — no per-row round trips. Typo matches arrive as listing ids (search.typo_matches). Only listings
+with status 'active' are ever selected."""
 
 from __future__ import annotations
 
@@ -11,21 +12,26 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
+    Float,
+    Integer,
     Select,
     String,
     Table,
     and_,
+    bindparam,
     func,
     literal,
     literal_column,
     or_,
     select,
     true,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from catalogue.models import (
     ArrangementType,
@@ -69,6 +75,8 @@ class Criteria:
     text: str = ""
     variant: str = ""  # the text with plural endings undone, searched as well
     grams: tuple[str, ...] = ()
+    typo_ids: tuple[int, ...] = ()  # listings sharing enough of `grams` (search.typo_matches) ...
+    typo_shares: tuple[int, ...] = ()  # ... and how many of them each shares
     profile_id: int | None = None
     municipality_id: int | None = None
     setting_id: int | None = None
@@ -79,40 +87,46 @@ class Criteria:
     sort: str = "naam"  # naam | wachttijd | relevantie | beoordeling
 
 
+# The search statements are built and compiled once per *shape* (which filters are set, which sort) with named
+# bind parameters and kept as SQL text (`Sql`): a search then only supplies the values (`_params`). Building a
+# statement of this size costs SQLAlchemy a few milliseconds, more than PostgreSQL needs to answer it.
+
+
+def _b(name: str, type_: Any) -> ColumnElement[Any]:
+    return bindparam(name, type_=type_)
+
+
 def _tsquery(c: Criteria) -> ColumnElement[Any]:
     dutch: ColumnElement[Any] = literal_column("'dutch'::regconfig")
-    tsq: ColumnElement[Any] = func.websearch_to_tsquery(dutch, literal(c.text, String))
+    tsq: ColumnElement[Any] = func.websearch_to_tsquery(dutch, _b("text", String()))
     if c.variant:  # Dutch plurals the Snowball stemmer leaves apart: 'gezinnen' -> 'gezinn', but 'gezin'
-        tsq = tsq.op("||")(func.plainto_tsquery(dutch, literal(c.variant, String)))
+        tsq = tsq.op("||")(func.plainto_tsquery(dutch, _b("variant", String())))
     return tsq
 
 
-def _need(c: Criteria) -> int:
-    return max(1, math.ceil(WORD_SIMILARITY * len(c.grams)))
+def need(n_grams: int) -> int:
+    """How many of the query's n trigrams a listing must have to match as a typo (pg_trgm's word_similarity)."""
+    return max(1, math.ceil(WORD_SIMILARITY * n_grams))
 
 
-def _probe_grams(c: Criteria) -> list[str]:
-    """A listing sharing `need` of the n query trigrams contains at least one of any n - need + 1 of them
-    (pigeonhole). Word-initial trigrams ('  g', ' ge') are the most common, so the probe prefers the others."""
-    ordered = sorted(c.grams, key=lambda g: (g.startswith(" "), g))
-    return ordered[: len(c.grams) - _need(c) + 1]
-
-
-def _shared(c: Criteria) -> ColumnElement[Any]:
-    """How many of the query's trigrams the listing has (one pass over its own, sorted unique, trigrams)."""
-    grams = literal(list(c.grams), PG_ARRAY(String))
-    t = func.unnest(L.c.search_trigrams).table_valued("t").render_derived(name="lt")
-    return select(func.count()).select_from(t).where(t.c.t == func.any(grams)).scalar_subquery()
+def _typo_ids() -> ColumnElement[Any]:
+    return _b("typo_ids", PG_ARRAY(Integer))
 
 
 def _text_match(c: Criteria) -> ColumnElement[bool]:
-    """Dutch full text OR enough shared trigrams (typo tolerance): the GIN index on search_trigrams finds the
-    candidates (`&&` with the probe trigrams), the exact share is counted for those only."""
+    """Dutch full text (GIN index on search_vector) OR one of the listings whose trigrams matched the query's
+    (`typo_ids`, found by the service in the region's trigram index, search.typo_matches)."""
     fts = L.c.search_vector.op("@@")(_tsquery(c))
-    if not c.grams:
+    if not c.typo_ids:
         return fts
-    probe = literal(_probe_grams(c), PG_ARRAY(String))
-    return or_(fts, and_(L.c.search_trigrams.op("&&")(probe), _shared(c) >= _need(c)))
+    return or_(fts, L.c.id == func.any(_typo_ids()))
+
+
+def _typo_share() -> ColumnElement[Any]:
+    """The share (0–1) of the query's trigrams the listing has: its entry in `typo_shares`, else 0."""
+    shares = type_coerce(Grouping(_b("typo_shares", PG_ARRAY(Integer))), PG_ARRAY(Integer))
+    at = func.array_position(_typo_ids(), L.c.id)  # (shares)[position of the listing's id], NULL when absent
+    return func.coalesce(shares[at], 0) / _b("n_grams", Float())
 
 
 def _offers(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -125,29 +139,86 @@ def _offers(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
 
 
 def _where(c: Criteria) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [L.c.region_id == c.region_id, L.c.status == "active"]
+    where: list[ColumnElement[bool]] = [L.c.region_id == _b("region_id", Integer()), L.c.status == "active"]
     if c.text:
         where.append(_text_match(c))
     if c.profile_id is not None:
-        where.append(_offers(AT.c.profile_id == c.profile_id))
+        where.append(_offers(AT.c.profile_id == _b("profile_id", Integer())))
     if c.setting_id is not None:
-        where.append(_offers(AT.c.setting_id == c.setting_id))
+        where.append(_offers(AT.c.setting_id == _b("setting_id", Integer())))
     if c.municipality_id is not None:
-        served = select(literal(1)).where(LM.c.listing_id == L.c.id, LM.c.municipality_id == c.municipality_id)
-        located = select(literal(1)).where(LOC.c.listing_id == L.c.id, LOC.c.municipality_id == c.municipality_id)
+        municipality = _b("municipality_id", Integer())
+        served = select(literal(1)).where(LM.c.listing_id == L.c.id, LM.c.municipality_id == municipality)
+        located = select(literal(1)).where(LOC.c.listing_id == L.c.id, LOC.c.municipality_id == municipality)
         where.append(or_(served.exists(), located.exists()))
     if c.max_weeks is not None:
-        waits = [WT.c.listing_id == L.c.id, WT.c.weeks <= c.max_weeks]
+        waits = [WT.c.listing_id == L.c.id, WT.c.weeks <= _b("max_weeks", Integer())]
         if c.profile_id is not None:
-            waits.append(WT.c.profile_id == c.profile_id)
+            waits.append(WT.c.profile_id == _b("profile_id", Integer()))
         where.append(select(literal(1)).where(*waits).exists())
     if c.target_group:
-        where.append(literal(c.target_group, String) == func.any(L.c.target_groups))
+        where.append(_b("target_group", String()) == func.any(L.c.target_groups))
     if c.language:
-        where.append(literal(c.language, String) == func.any(L.c.languages))
+        where.append(_b("language", String()) == func.any(L.c.languages))
     if c.identity:
-        where.append(L.c.religious_identity == c.identity)
+        where.append(L.c.religious_identity == _b("identity", String()))
     return where
+
+
+def _shape(c: Criteria) -> tuple[Any, ...]:
+    """What the statement's text depends on (not the values)."""
+    return (
+        bool(c.text), bool(c.variant), bool(c.typo_ids), c.profile_id is not None, c.setting_id is not None,
+        c.municipality_id is not None, c.max_weeks is not None, bool(c.target_group), bool(c.language),
+        bool(c.identity), c.sort,
+    )  # fmt: skip
+
+
+def _params(c: Criteria) -> dict[str, Any]:
+    """The bind values of a search (only those its shape uses)."""
+    values: dict[str, Any] = {"region_id": c.region_id}
+    if c.text:
+        values["text"] = c.text
+        if c.variant:
+            values["variant"] = c.variant
+        if c.typo_ids:
+            values.update(typo_ids=list(c.typo_ids), typo_shares=list(c.typo_shares), n_grams=float(len(c.grams)))
+    for name in ("profile_id", "setting_id", "municipality_id", "max_weeks"):
+        if getattr(c, name) is not None:
+            values[name] = getattr(c, name)
+    for name in ("target_group", "language", "identity"):
+        if getattr(c, name):
+            values[name] = getattr(c, name)
+    return values
+
+
+@dataclass(frozen=True)
+class Sql:
+    """A statement compiled once for asyncpg: its text, its parameters' names in `$n` order and the values of
+    its constant parameters. Plain strings and tuples: no SQLAlchemy objects stay alive for it (the cyclic
+    garbage collector would have to walk them on every full collection)."""
+
+    text: str
+    names: tuple[str, ...]
+    constants: tuple[tuple[str, Any], ...]
+
+    def arguments(self, values: dict[str, Any]) -> list[Any]:
+        fixed = dict(self.constants)
+        return [values[n] if n in values else fixed[n] for n in self.names]
+
+
+_DIALECT = PGDialect_asyncpg()
+
+
+def _compile(stmt: Select[Any]) -> Sql:
+    compiled = stmt.compile(dialect=_DIALECT)
+    names = tuple(compiled.positiontup or ())
+    constants = tuple((n, compiled.binds[n].value) for n in names if compiled.binds[n].value is not None)
+    return Sql(str(compiled), names, constants)
+
+
+_PAGE_STATEMENTS: dict[tuple[Any, ...], Sql] = {}
+_COUNT_STATEMENTS: dict[tuple[Any, ...], Sql] = {}
 
 
 def profile_numbers(listing_id: Any) -> Any:
@@ -162,12 +233,21 @@ def profile_numbers(listing_id: Any) -> Any:
     return func.array(inner.scalar_subquery())
 
 
-def search_page(c: Criteria, *, limit: int, offset: int) -> Select[Any]:
+def search_page(c: Criteria, *, limit: int, offset: int) -> tuple[Sql, list[Any]]:
+    """The page statement for this search's shape (built and compiled once) and its arguments."""
+    shape = _shape(c)
+    sql = _PAGE_STATEMENTS.get(shape)
+    if sql is None:
+        sql = _PAGE_STATEMENTS[shape] = _compile(_search_page(c))
+    return sql, sql.arguments({**_params(c), "limit": limit, "offset": offset})
+
+
+def _search_page(c: Criteria) -> Select[Any]:
     """Two steps in one statement: the filtered ids are sorted and cut to the page first (with the total of
     all matches as a window count); only those 20 rows get their shortest waiting time and profile numbers."""
     waits = [WT.c.listing_id == L.c.id]
     if c.profile_id is not None:
-        waits.append(WT.c.profile_id == c.profile_id)
+        waits.append(WT.c.profile_id == _b("profile_id", Integer()))
     inner = select(L.c.id.label("id"), func.lower(L.c.name).label("lname"))
     if c.sort == "wachttijd":
         key: ColumnElement[Any] = select(func.min(WT.c.weeks)).where(*waits).scalar_subquery()
@@ -175,8 +255,8 @@ def search_page(c: Criteria, *, limit: int, offset: int) -> Select[Any]:
         key = select(QF.c.rating_mean_x10 * -1).where(*_overall_figure(L)).scalar_subquery()
     elif c.sort == "relevantie" and c.text:
         rank: ColumnElement[Any] = func.ts_rank_cd(L.c.search_vector, _tsquery(c))
-        if c.grams:
-            rank = rank + _shared(c) / float(len(c.grams))
+        if c.typo_ids:
+            rank = rank + _typo_share()
         key = -rank
     else:
         key = literal(0)
@@ -184,13 +264,13 @@ def search_page(c: Criteria, *, limit: int, offset: int) -> Select[Any]:
         inner.add_columns(key.label("k"), func.count().over().label("total"))
         .where(*_where(c))
         .order_by(key.asc().nulls_last(), func.lower(L.c.name), L.c.id)
-        .limit(limit)
-        .offset(offset)
+        .limit(bindparam("limit", type_=Integer()))
+        .offset(bindparam("offset", type_=Integer()))
         .subquery("page")
     )
     outer_waits = [WT.c.listing_id == page.c.id]
     if c.profile_id is not None:
-        outer_waits.append(WT.c.profile_id == c.profile_id)
+        outer_waits.append(WT.c.profile_id == _b("profile_id", Integer()))
     shortest = (
         select(WT.c.weeks, WT.c.confirmed_on)
         .where(*outer_waits)
@@ -232,8 +312,24 @@ QUALITY_COLUMNS = [
 ]  # fmt: skip
 
 
-def search_count(c: Criteria) -> Select[Any]:
-    return select(func.count()).select_from(L).where(*_where(c))
+def search_count(c: Criteria) -> tuple[Sql, list[Any]]:
+    shape = _shape(c)
+    sql = _COUNT_STATEMENTS.get(shape)
+    if sql is None:
+        sql = _COUNT_STATEMENTS[shape] = _compile(select(func.count().label("total")).select_from(L).where(*_where(c)))
+    return sql, sql.arguments(_params(c))
+
+
+def trigram_postings(region_id: int) -> Select[Any]:
+    """(trigram, ids of the region's active listings that have it), for the in-memory typo index
+    (search.typo_matches): grouped in SQL, so the worker only receives one row per distinct trigram."""
+    gram = func.unnest(L.c.search_trigrams).table_valued("g").render_derived(name="lg")
+    return (
+        select(gram.c.g, func.array_agg(L.c.id))
+        .select_from(L.join(gram, true()))
+        .where(L.c.region_id == region_id, L.c.status == "active")
+        .group_by(gram.c.g)
+    )
 
 
 def filter_options(region_id: int) -> Select[Any]:

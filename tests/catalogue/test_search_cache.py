@@ -60,6 +60,20 @@ async def test_other_parameters_and_their_order_do_not_split_the_cache(client, c
     assert r.status_code == 200 and search.PAGES.hits == hits + 1
 
 
+async def test_a_repeated_api_search_is_served_as_the_same_json_from_the_cache(client, cat) -> None:
+    url = _url(cat, "/api/v1/catalogue/providers", profile=2, region=cat.region.slug)
+    first = await client.get(url)
+    hits = search.API_BODIES.hits
+    again = await client.get(url)
+    assert search.API_BODIES.hits == hits + 1
+    assert again.status_code == first.status_code == 200 and again.headers["content-type"] == "application/json"
+    assert again.json() == first.json() and [i["name"] for i in again.json()["items"]] == [
+        "Gezinsbegeleiding Het Anker", "Jeugdhulp De Linde"]  # fmt: skip
+    bad = _url(cat, "/api/v1/catalogue/providers", profile=42, region=cat.region.slug)
+    assert (await client.get(bad)).status_code == 422
+    assert (await client.get(bad)).status_code == 422 and search.API_BODIES.hits == hits + 1  # errors: no body
+
+
 async def test_unknown_filter_values_are_cached_with_their_422(client, cat) -> None:
     first = await client.get(_url(cat, profiel="42"))
     again = await client.get(_url(cat, profiel="42"))
@@ -215,3 +229,29 @@ async def test_a_disabled_cache_always_asks(clock: Clock) -> None:
     await cache.get_or_make("k", make, len)
     await cache.get_or_make("k", make, len)
     assert calls == 2 and len(cache) == 0
+
+
+def test_an_ageing_entry_is_recomputed_by_one_caller_while_the_others_keep_it(clock: Clock) -> None:
+    cache: TtlCache[str] = TtlCache(seconds=60, refresh_after=30)
+    cache.put("k", "v1", 10)
+    clock.now += 29
+    assert cache.get("k") == "v1"  # young: everyone gets it
+    clock.now += 2
+    assert cache.get("k") is None  # the first caller after 30 s recomputes ...
+    assert cache.get("k") == "v1" and cache.get("k") == "v1"  # ... the others are not held up
+    clock.now += search_cache.REFRESH_PATIENCE + 1  # that refresh never came back (failed)
+    assert cache.get("k") is None  # so another caller tries
+    cache.put("k", "v2", 10)
+    assert cache.get("k") == "v2"
+    clock.now += 59
+    assert cache.get("k") is None  # 59 s after the new value: due for its own refresh
+    clock.now += 2
+    assert cache.get("k") is None and len(cache) == 0  # never served beyond its 60 s
+
+
+def test_an_ageing_entry_is_not_served_after_an_invalidation(clock: Clock) -> None:
+    cache: TtlCache[str] = TtlCache(seconds=60, refresh_after=30)
+    cache.put("k", "v", 10)
+    clock.now += 40
+    search_cache.invalidate()
+    assert cache.get("k") is None and cache.get("k") is None

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request, Response, get
+from litestar import MediaType, Request, Response, get
 from litestar.params import Parameter
+from litestar.serialization import encode_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.services import search
@@ -111,20 +112,26 @@ async def api_catalogue_providers(
     sort: Annotated[str, Parameter(description="name | waiting_time | rating | relevance")] = "",
     page_nr: Annotated[str, Parameter(query="page", description="page number, 20 per page")] = "",
     region: Annotated[str, Parameter(description="region slug; default: the first region")] = "",
-) -> dict[str, Any]:
+) -> Response[bytes]:
     """Active providers in the public catalogue with the same filters as /catalogus (422 for unknown values)."""
     # public data, the same for every caller: served through the short-lived search cache (search_cache)
     sort_key = API_SORTS.get(sort, sort and "?")
     params = {"q": q, "profiel": profile, "gemeente": municipality, "vorm": setting, "wachttijd": max_weeks,
               "doelgroep": target_group, "taal": language, "identiteit": identity, "sorteer": sort_key,
               "pagina": page_nr, "regio": region}  # fmt: skip
-    found = await search.cached_search(request.app.state.autocommit_engine, params, today=today())
-    if found.errors:
-        raise ValidationFailed(
-            [type(e)(FIELD_NAMES.get(e.field, e.field), e.message) for e in found.errors],
-            "Een of meer filters hebben een onbekende waarde.",
-        )
-    return found.result.as_json()
+    day = today()
+    key = search.search_key(params, day)
+    body = search.API_BODIES.get(key)
+    if body is None:
+        found = await search.cached_search(request.app.state.autocommit_engine, params, today=day, key=key)
+        if found.errors:
+            raise ValidationFailed(
+                [type(e)(FIELD_NAMES.get(e.field, e.field), e.message) for e in found.errors],
+                "Een of meer filters hebben een onbekende waarde.",
+            )
+        body = encode_json(found.result.as_json())
+        search.API_BODIES.put(key, body, len(body) + 200)
+    return Response(body, media_type=MediaType.JSON)
 
 
 @get("/api/v1/catalogue/providers/{listing_id:int}", tags=["catalogue"], security=[{}])

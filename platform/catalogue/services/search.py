@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
@@ -106,6 +106,37 @@ class Options:
     def label(self, kind: str, key: str) -> str:
         found = self.find(kind, key)
         return found.label if found else key
+
+
+# ---- typo-tolerant text: the region's trigram index, kept per worker like the filter choices --------------
+
+_gram_index: dict[int, tuple[float, int, dict[str, tuple[int, ...]]]] = {}
+
+
+async def _region_grams(session: Db, region_id: int) -> dict[str, tuple[int, ...]]:
+    """trigram -> the ids of the region's active listings that have it (one statement, kept CACHE_SECONDS)."""
+    cached = _cached(_gram_index, region_id)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    rows = await session.execute(queries.trigram_postings(region_id))
+    index = {str(gram): tuple(ids) for gram, ids in rows}
+    _remember(_gram_index, region_id, index)
+    return index
+
+
+async def typo_matches(session: Db, region_id: int, grams: tuple[str, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The listings that share at least `queries.need` of the query's trigrams (what pg_trgm's word similarity
+    would find; pg_trgm is not in every PostgreSQL, ADR 0008), with how many each shares: counted over the
+    region's trigram index in memory instead of per row in SQL."""
+    if not grams:
+        return (), ()
+    index = await _region_grams(session, region_id)
+    shared: Counter[int] = Counter()
+    for gram in grams:
+        shared.update(index.get(gram, ()))
+    enough = queries.need(len(grams))
+    found = sorted((listing_id, n) for listing_id, n in shared.items() if n >= enough)
+    return tuple(i for i, _ in found), tuple(n for _, n in found)
 
 
 async def filter_options(session: Db, region_id: int) -> Options:
@@ -234,7 +265,7 @@ def _int(value: str, low: int, high: int) -> int | None:
 # ---- search --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Waiting:
     weeks: int
     confirmed_on: date
@@ -249,7 +280,7 @@ class Waiting:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     id: int
     name: str
@@ -290,40 +321,51 @@ class SearchPage:
 async def search_listings(session: Db, criteria: queries.Criteria, *, page: int, today: date) -> SearchPage:
     """One statement for the page and the total (a window count); a separate count only past the last page."""
     offset = (page - 1) * PER_PAGE
-    rows = (await session.execute(queries.search_page(criteria, limit=PER_PAGE, offset=offset))).all()
+    sql, arguments = queries.search_page(criteria, limit=PER_PAGE, offset=offset)
+    rows = await _fetch(session, sql, arguments)
     hits = tuple(
         Hit(
-            id=r.id,
-            name=r.name,
-            city=r.city,
-            profiles=tuple(r.profiles or ()),
-            shortest=Waiting(r.weeks, r.confirmed_on, waiting_time_fresh(r.confirmed_on, today))
-            if r.weeks is not None
+            id=r["id"],
+            name=r["name"],
+            city=r["city"],
+            profiles=tuple(r["profiles"] or ()),
+            shortest=Waiting(r["weeks"], r["confirmed_on"], waiting_time_fresh(r["confirmed_on"], today))
+            if r["weeks"] is not None
             else None,
-            identity=r.religious_identity,
-            languages=tuple(r.languages),
-            target_groups=tuple(r.target_groups),
+            identity=r["religious_identity"],
+            languages=tuple(r["languages"]),
+            target_groups=tuple(r["target_groups"]),
             quality=_published(r),
         )
         for r in rows
     )
     if rows:
-        total = int(rows[0].total)
+        total = int(rows[0]["total"])
     elif offset == 0:
         total = 0
     else:  # a page beyond the last: count separately
-        total = int((await session.execute(queries.search_count(criteria))).scalar_one())
+        count, arguments = queries.search_count(criteria)
+        total = int((await _fetch(session, count, arguments))[0]["total"])
     return SearchPage(hits, total, page)
+
+
+async def _fetch(session: Db, sql: queries.Sql, arguments: list[Any]) -> list[Any]:
+    """Run a precompiled statement on the driver's connection (asyncpg prepares and caches it per connection)
+    in the session's or connection's current transaction, if any."""
+    conn = session if isinstance(session, AsyncConnection) else await session.connection()
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    return list(await driver.fetch(sql.text, *arguments))
 
 
 def _published(r: Any) -> PublishedFigure | None:
     """The published overall quality figures joined into a search row (queries.QUALITY_COLUMNS)."""
-    if r.q_period_label is None:
+    if r["q_period_label"] is None:
         return None
     return PublishedFigure(
-        provider_id=0, profile_id=None, period_start=r.q_period_start, period_end=r.q_period_end,
-        period_label=r.q_period_label, n_ended=r.q_n_ended, share_achieved_pct=r.q_share_achieved_pct,
-        n_ratings=r.q_n_ratings, rating_mean_x10=r.q_rating_mean_x10, definition=r.q_definition,
+        provider_id=0, profile_id=None, period_start=r["q_period_start"], period_end=r["q_period_end"],
+        period_label=r["q_period_label"], n_ended=r["q_n_ended"], share_achieved_pct=r["q_share_achieved_pct"],
+        n_ratings=r["q_n_ratings"], rating_mean_x10=r["q_rating_mean_x10"], definition=r["q_definition"],
     )  # fmt: skip
 
 
@@ -508,6 +550,9 @@ async def search_catalogue(
     options = await filter_options(session, region.id)
     merged = {**params, **(fixed or {})}
     filters, criteria, errors = parse_filters(merged, options, region.id)
+    if criteria.grams:
+        ids, shares = await typo_matches(session, region.id, criteria.grams)
+        criteria = replace(criteria, typo_ids=ids, typo_shares=shares)
     result = await search_listings(session, criteria, page=filters.pagina, today=today)
     return CatalogueSearch(region, options, filters, tuple(errors), result)
 
@@ -515,8 +560,22 @@ async def search_catalogue(
 # ---- the hot path: anonymous searches (pages and API) ----------------------------------------------------
 
 SEARCH_KEYS = (*FILTER_KEYS, "regio", "pagina")
-RESULTS: search_cache.TtlCache[CatalogueSearch] = search_cache.TtlCache(max_bytes=8 * 1024 * 1024)
-PAGES: search_cache.TtlCache[tuple[int, str]] = search_cache.TtlCache(max_bytes=16 * 1024 * 1024)  # (status, HTML)
+# What is kept per worker. Rendered pages and API bodies are plain strings/bytes, which the cyclic garbage
+# collector never scans, so they can be many (a few thousand distinct searches a minute: the bench's mix has
+# about 2,400; a page counts ~100 kB here, an API body ~20 kB). Result objects are GC-tracked (every full
+# collection walks them and stalls the event loop), so only a few hundred are kept: for logged-in pages, and to
+# let identical misses share one query. Entries in the last quarter of their life are recomputed by one request
+# while the others still get them.
+REFRESH_AFTER = search_cache.SECONDS * 3 / 4
+RESULTS: search_cache.TtlCache[CatalogueSearch] = search_cache.TtlCache(
+    max_bytes=4 * 1024 * 1024, refresh_after=REFRESH_AFTER
+)
+PAGES: search_cache.TtlCache[tuple[int, str]] = search_cache.TtlCache(  # (status, HTML)
+    max_bytes=96 * 1024 * 1024, refresh_after=REFRESH_AFTER
+)
+API_BODIES: search_cache.TtlCache[bytes] = search_cache.TtlCache(  # JSON of a successful API search
+    max_bytes=32 * 1024 * 1024, refresh_after=REFRESH_AFTER
+)
 
 
 def search_key(params: Mapping[str, str], today: date) -> tuple[str, ...]:

@@ -10,7 +10,9 @@ How stale it can be: an entry lives `SECONDS` (60 s, the same bound as the regio
 `search`). A commit that changed a catalogue table (or a region or municipality) through an ORM session of
 this process invalidates every entry at once (`generation`); an edit committed by another worker process
 shows up at the latest `SECONDS` later. Memory is bounded per process (`max_bytes`, least recently used out).
-Identical misses that arrive together run one query (the others wait for it)."""
+Identical misses that arrive together run one query (the others wait for it). With `refresh_after`, the first
+request for an entry older than that recomputes it while the others keep getting the entry until it is replaced
+(never beyond `SECONDS`): popular searches then never make a crowd wait at the moment they expire."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.session import ORMExecuteState
 
 SECONDS = 60.0
+REFRESH_PATIENCE = 5.0  # a refresh that has not replaced its entry by then (failed, slow) may be tried again
 WATCHED_PREFIXES = ("catalogue_", "jeugdregio_region", "jeugdregio_municipality")
 
 T = TypeVar("T")
@@ -46,8 +49,12 @@ def invalidate() -> None:
 class TtlCache(Generic[T]):
     """Least recently used entries, each valid for `seconds` and only within the generation it was made in."""
 
-    def __init__(self, *, seconds: float = SECONDS, max_bytes: int = 8 * 1024 * 1024) -> None:
+    def __init__(
+        self, *, seconds: float = SECONDS, max_bytes: int = 8 * 1024 * 1024, refresh_after: float | None = None
+    ) -> None:
         self.seconds = seconds
+        self.refresh_after = refresh_after
+        self._refreshing: dict[Hashable, float] = {}  # key -> when one caller set out to recompute it
         self.max_bytes = max_bytes
         self.enabled = True
         self.hits = 0
@@ -61,7 +68,11 @@ class TtlCache(Generic[T]):
         entry = self._entries.get(key)
         if entry is not None:
             expires, gen, _size, value = entry
-            if gen == _generation and time.monotonic() < expires:
+            now = time.monotonic()
+            if gen == _generation and now < expires:
+                if self._due_for_refresh(key, expires, now):
+                    self.misses += 1
+                    return None  # this caller recomputes; the others keep the entry meanwhile
                 self._entries.move_to_end(key)
                 self.hits += 1
                 return value
@@ -69,7 +80,19 @@ class TtlCache(Generic[T]):
         self.misses += 1
         return None
 
+    def _due_for_refresh(self, key: Hashable, expires: float, now: float) -> bool:
+        if self.refresh_after is None or now < expires - self.seconds + self.refresh_after:
+            return False
+        started = self._refreshing.get(key)
+        if started is not None and now - started < REFRESH_PATIENCE:
+            return False  # another caller is at it
+        if len(self._refreshing) > 10_000:
+            self._refreshing.clear()
+        self._refreshing[key] = now
+        return True
+
     def put(self, key: Hashable, value: T, size: int) -> None:
+        self._refreshing.pop(key, None)
         if not self.enabled or size > self.max_bytes // 4:
             return
         self._drop(key)
