@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await open_database(app, url)
+        freeze_startup_objects()
         yield
         await close_database(app)
 
@@ -132,6 +134,14 @@ async def open_database(app: Litestar, url: str) -> None:
             app.state.region_name = region.name if region else "Jeugdregio"
     except Exception:  # the app must start even while the database is briefly unreachable
         log.warning("could not read the region at start-up")
+
+
+def freeze_startup_objects() -> None:
+    """Move everything made at start-up (modules, routes, SQLAlchemy and Litestar internals) out of the cyclic
+    garbage collector's reach: a full collection otherwise scans them all and stalls the worker's event loop
+    for 100+ ms now and then (seen as the catalogue search's p99). Long-lived by nature, never freed anyway."""
+    gc.collect()
+    gc.freeze()
 
 
 async def close_database(app: Litestar) -> None:
