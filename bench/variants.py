@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -17,14 +18,44 @@ from typing import Any
 STATS_PREFIX = "search-cache-stats"
 
 
+_gc = {"started": 0.0, "full": 0, "full_us": 0, "full_max_us": 0}
+
+
+def _time_full_collections(phase: str, info: dict[str, Any]) -> None:
+    """Pauses of the cyclic GC's full (generation 2) collections: they stall the worker's event loop."""
+    if info.get("generation") != 2:
+        return
+    if phase == "start":
+        _gc["started"] = time.perf_counter()
+        return
+    took = int((time.perf_counter() - _gc["started"]) * 1_000_000)
+    _gc["full"] += 1
+    _gc["full_us"] += took
+    _gc["full_max_us"] = max(_gc["full_max_us"], took)
+
+
 def _report_forever() -> None:
     from catalogue.services import search
 
+    tick = 0
     while True:
         time.sleep(0.5)
+        tick += 1
+        debug = os.environ.get("BENCH_GC_DEBUG")  # a file to append the collector's state to, every 5 s
+        if debug and tick % 10 == 0:
+            with open(debug, "a") as out:
+                print(f"pid={os.getpid()} frozen={gc.get_freeze_count()} gen2={len(gc.get_objects(2))} "
+                      f"counts={gc.get_count()} stats={gc.get_stats()} full={_gc}", file=out)  # fmt: skip
+                if tick % 40 == 0:
+                    from collections import Counter
+
+                    kinds = Counter(type(o).__qualname__ for o in gc.get_objects(2))
+                    print(f"pid={os.getpid()} gen2 kinds: {kinds.most_common(25)}", file=out)
         print(
             f"{STATS_PREFIX} pid={os.getpid()} page_hits={search.PAGES.hits} page_misses={search.PAGES.misses} "
-            f"result_hits={search.RESULTS.hits} result_misses={search.RESULTS.misses} queries={search.RESULTS.made}",
+            f"api_hits={search.API_BODIES.hits} "
+            f"result_hits={search.RESULTS.hits} result_misses={search.RESULTS.misses} queries={search.RESULTS.made} "
+            f"gc_full={_gc['full']} gc_full_us={_gc['full_us']} gc_full_max_us={_gc['full_max_us']}",
             flush=True,
         )
 
@@ -33,6 +64,7 @@ def app_with_search_cache_stats() -> Any:
     from jeugdregio.asgi import create_app
 
     app = create_app()
+    gc.callbacks.append(_time_full_collections)
     threading.Thread(target=_report_forever, name="search-cache-stats", daemon=True).start()
     return app
 
@@ -43,6 +75,7 @@ def app_without_search_cache() -> Any:
 
     search.PAGES.enabled = False
     search.RESULTS.enabled = False
+    search.API_BODIES.enabled = False
     return create_app()
 
 

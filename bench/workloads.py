@@ -510,12 +510,18 @@ def catalogue_search(ctx: Context) -> Row:
     if default:
         after = stats()
         d = {k: after.get(k, 0) - before.get(k, 0) for k in after}
-        served = d.get("page_hits", 0) + d.get("result_hits", 0) + d.get("result_misses", 0)
+        served = d.get("page_hits", 0) + d.get("api_hits", 0) + d.get("result_hits", 0) + d.get("result_misses", 0)
         if served:
             row.notes.append(
                 f"search cache during the measured run (both workers): {served:,} searches, {d.get('queries', 0):,} "
                 f"asked PostgreSQL: hit ratio {1 - d.get('queries', 0) / served:.1%} ({d.get('page_hits', 0):,} whole "
-                f"pages, {d.get('result_hits', 0):,} results from the cache)"
+                f"pages, {d.get('api_hits', 0):,} API bodies, {d.get('result_hits', 0):,} results from the cache)"
+            )
+        if "gc_full" in d:
+            row.notes.append(
+                f"full garbage collections in the workers during the run: {d['gc_full']:,}, together "
+                f"{d.get('gc_full_us', 0) / 1000:,.0f} ms, the longest {after.get('gc_full_max_us', 0) / 1000:,.0f} ms "
+                "(a collection stalls the worker's event loop)"
             )
     if not ctx.loadgen.wrk:
         row.notes.append("no wrk: the Python load generator requested only the first path of the mix")
