@@ -22,7 +22,7 @@ QUERY = "SELECT id, name, email, active FROM jeugdregio_user WHERE id = $1"
 
 def create_floor_app() -> Litestar:
     dsn = os.environ["BENCH_FLOOR_DSN"]
-    pool_max = int(os.environ.get("BENCH_FLOOR_POOL", "20"))  # the real app: pool_size 10 + max_overflow 10
+    pool_max = int(os.environ.get("BENCH_FLOOR_POOL", "20"))  # the real app: pool_size 16 + max_overflow 4 per engine
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

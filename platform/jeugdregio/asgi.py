@@ -126,8 +126,10 @@ async def open_database(app: Litestar, url: str) -> None:
     engine = make_engine(url)
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    # same pool; statements run without BEGIN/COMMIT (the principal lookup on every request)
-    app.state.autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    # Its own small pool, in AUTOCOMMIT from the moment a connection is made: single statements without
+    # BEGIN/COMMIT (the principal lookup on every request, public search misses), and a pre-ping of one round
+    # trip (on a shared pool switched per checkout, the ping ran as BEGIN; ROLLBACK around it).
+    app.state.autocommit_engine = make_engine(url, isolation_level="AUTOCOMMIT", pool_size=16, max_overflow=4)
     try:
         async with app.state.sessionmaker() as session:
             region = (await session.execute(select(Region).order_by(Region.id).limit(1))).scalar_one_or_none()  # type: ignore[arg-type]
@@ -145,6 +147,7 @@ def freeze_startup_objects() -> None:
 
 
 async def close_database(app: Litestar) -> None:
+    await app.state.autocommit_engine.dispose()
     await app.state.engine.dispose()
 
 

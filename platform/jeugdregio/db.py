@@ -34,8 +34,11 @@ UNAVAILABLE_SQLSTATES_PREFIXES = ("08", "57P")  # connection exceptions, operato
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     options: dict[str, Any] = {
         "pool_pre_ping": True,
-        "pool_size": 20,  # per worker process; 32 concurrent requests over 2 workers stay within the pool
-        "max_overflow": 10,
+        # per worker process: 32 concurrent requests over 2 workers stay within the pool (an overflow connection
+        # is opened and closed per use). With the autocommit engine's 16 + 4 (asgi.open_database), two workers
+        # hold at most 80 of PostgreSQL's default 100 connections.
+        "pool_size": 16,
+        "max_overflow": 4,
         "connect_args": {
             "server_settings": {
                 "statement_timeout": "30000",
