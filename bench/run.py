@@ -174,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         t0 = time.perf_counter()
         pg.start()
+        # the app, its bench variants and the floor run as separate two-worker servers side by side, each worker
+        # with its own pools (up to 40 connections): more than PostgreSQL's default 100
+        pg.configure(max_connections=400)
         url = pg.create_database("jeugdregio_bench")
         dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
         migrate.upgrade(url)

@@ -85,9 +85,12 @@ def read_stats(log_text: str) -> dict[str, int]:
     for line in log_text.splitlines():
         if not line.startswith(STATS_PREFIX):
             continue
-        fields = dict(part.split("=", 1) for part in line.split()[1:])
-        pid = fields.pop("pid")
-        latest[pid] = {k: int(v) for k, v in fields.items()}
+        # two workers share the log: a line may have been cut or joined with another one; keep what parses
+        fields = dict(part.split("=", 1) for part in line.split()[1:] if "=" in part)
+        pid = fields.pop("pid", "")
+        counters = {k: int(v) for k, v in fields.items() if v.isdigit()}
+        if pid.isdigit() and len(counters) == len(fields):
+            latest[pid] = counters
     total: dict[str, int] = {}
     for counters in latest.values():
         for k, v in counters.items():

@@ -39,6 +39,17 @@ class EmbeddedPostgres:
             self._server.psql(f'CREATE DATABASE "{name}";')
         return str(self._server.get_uri(database=name, driver="asyncpg"))
 
+    def configure(self, **settings: int | str) -> None:
+        """`ALTER SYSTEM SET` each setting, then restart the server so that all of them apply (e.g. the bench
+        raises max_connections: it runs several two-worker app servers side by side)."""
+        assert self._server is not None
+        for name, value in settings.items():
+            if not name.replace("_", "").isalnum() or not str(value).replace("_", "").isalnum():
+                raise ValueError(f"invalid setting {name}={value}")
+            self._server.psql(f"ALTER SYSTEM SET {name} = '{value}';")
+        self.stop()
+        self.start()
+
     def stop(self) -> None:
         if self._server is not None:
             log.info("stopping embedded PostgreSQL")
