@@ -255,3 +255,25 @@ def test_an_ageing_entry_is_not_served_after_an_invalidation(clock: Clock) -> No
     clock.now += 40
     search_cache.invalidate()
     assert cache.get("k") is None and cache.get("k") is None
+
+
+async def test_without_reuse_a_value_is_made_anew_but_still_shared_with_identical_calls(clock: Clock) -> None:
+    cache: TtlCache[str] = TtlCache()
+    made = 0
+    release = asyncio.Event()
+
+    async def make() -> str:
+        nonlocal made
+        made += 1
+        await release.wait()
+        return f"v{made}"
+
+    release.set()
+    assert await cache.get_or_make("k", make, len) == "v1"
+    assert await cache.get_or_make("k", make, len) == "v1" and made == 1  # reused
+    release.clear()
+    tasks = [asyncio.create_task(cache.get_or_make("k", make, len, reuse=False)) for _ in range(3)]
+    await asyncio.sleep(0)
+    release.set()
+    assert await asyncio.gather(*tasks) == ["v2"] * 3 and made == 2  # new, made once for the three
+    assert cache.get("k") == "v2"

@@ -41,7 +41,8 @@ async def catalogue_search(request: Request[Any, Any, Any]) -> Response[str]:
         cached = search.PAGES.get(key)
         if cached is not None:
             return Response(cached[1], media_type="text/html", status_code=cached[0])
-    found = await search.cached_search(request.app.state.autocommit_engine, params, today=day, key=key)
+    found = await search.cached_search(request.app.state.autocommit_engine, params, today=day, key=key,
+                                       reuse=not anonymous)  # fmt: skip
     response = page(
         request, "catalogue/public_search.html", status_code=422 if found.errors else 200, found=found,
         errors=found.error_dict(), form=found.filters.as_form(), sorts=search.SORTS,
@@ -123,7 +124,8 @@ async def api_catalogue_providers(
     key = search.search_key(params, day)
     body = search.API_BODIES.get(key)
     if body is None:
-        found = await search.cached_search(request.app.state.autocommit_engine, params, today=day, key=key)
+        found = await search.cached_search(request.app.state.autocommit_engine, params, today=day, key=key,
+                                           reuse=False)  # fmt: skip
         if found.errors:
             raise ValidationFailed(
                 [type(e)(FIELD_NAMES.get(e.field, e.field), e.message) for e in found.errors],

@@ -589,16 +589,19 @@ def _size(found: CatalogueSearch) -> int:
 
 
 async def cached_search(
-    engine: AsyncEngine, params: Mapping[str, str], *, today: date, key: tuple[str, ...] | None = None
+    engine: AsyncEngine, params: Mapping[str, str], *, today: date, key: tuple[str, ...] | None = None,
+    reuse: bool = True,
 ) -> CatalogueSearch:
     """`search_catalogue` through the short-lived cache (search_cache), on an AUTOCOMMIT connection when it
-    has to ask the database: one statement for page and total, no transaction, no ORM session."""
+    has to ask the database: one statement for page and total, no transaction, no ORM session. Callers that
+    cache what they build (a page, an API body) pass `reuse=False`, so that their entry is never older than
+    search_cache.SECONDS in all."""
 
     async def run() -> CatalogueSearch:
         async with engine.connect() as conn:
             return await search_catalogue(conn, params, today=today)
 
-    return await RESULTS.get_or_make(key or search_key(params, today), run, _size)
+    return await RESULTS.get_or_make(key or search_key(params, today), run, _size, reuse=reuse)
 
 
 @dataclass(frozen=True)

@@ -101,11 +101,15 @@ class TtlCache(Generic[T]):
         while self._bytes > self.max_bytes and self._entries:
             self._drop(next(iter(self._entries)))
 
-    async def get_or_make(self, key: Hashable, make: Callable[[], Awaitable[T]], size: Callable[[T], int]) -> T:
-        """The cached value, or `make()` once for all the callers that miss the same key at the same time."""
+    async def get_or_make(
+        self, key: Hashable, make: Callable[[], Awaitable[T]], size: Callable[[T], int], *, reuse: bool = True
+    ) -> T:
+        """The cached value, or `make()` once for all the callers that miss the same key at the same time.
+        `reuse=False`: a new value (still shared with identical calls in flight), for a caller that caches what
+        it builds from it in another layer: its age then starts now, not when this entry was made."""
         if not self.enabled:
             return await make()
-        found = self.get(key)
+        found = self.get(key) if reuse else None
         if found is not None:
             return found
         waiting = self._inflight.get(key)
