@@ -97,3 +97,5 @@ async def test_openapi_lists_the_catalogue_endpoints_without_security(client) ->
                  "/api/v1/catalogue/profiles"):
         op = schema["paths"][path]["get"]
         assert op["tags"] == ["catalogue"] and op.get("security") == [{}]  # fmt: skip
+        ok = op["responses"]["200"]["content"]["application/json"]["schema"]
+        assert ok["type"] == "object", path  # the search's cached JSON bytes are documented as the object

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.serialization import encode_json
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,7 +100,12 @@ FIELD_NAMES = {"q": "q", "profiel": "profile", "gemeente": "municipality", "vorm
                "pagina": "page"}  # fmt: skip
 
 
-@get("/api/v1/catalogue/providers", tags=["catalogue"], security=[{}])
+@get(
+    "/api/v1/catalogue/providers", tags=["catalogue"], security=[{}],
+    # the body is sent as cached JSON bytes; the schema is that of the object they encode
+    responses={200: ResponseSpec(data_container=dict[str, Any], description="A page of matching providers",
+                                generate_examples=False)},
+)  # fmt: skip
 async def api_catalogue_providers(
     request: Request[Any, Any, Any],
     q: Annotated[str, Parameter(description="free text (Dutch full text, typo tolerant)")] = "",
