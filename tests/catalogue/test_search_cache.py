@@ -171,23 +171,30 @@ def test_memory_is_bounded_least_recently_used_out(clock: Clock) -> None:
     assert cache.get("huge") is None
 
 
+class GatedMaker:
+    """A value maker that counts its calls and waits for `release` before answering `v<call number>`."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.release = asyncio.Event()
+
+    async def __call__(self) -> str:
+        self.calls += 1
+        number = self.calls
+        await self.release.wait()
+        return f"v{number}"
+
+
 async def test_identical_misses_at_the_same_time_run_one_query(clock: Clock) -> None:
     cache: TtlCache[str] = TtlCache()
-    calls = 0
-    release = asyncio.Event()
-
-    async def make() -> str:
-        nonlocal calls
-        calls += 1
-        await release.wait()
-        return "result"
+    make = GatedMaker()
 
     tasks = [asyncio.create_task(cache.get_or_make("k", make, len)) for _ in range(5)]
     await asyncio.sleep(0)
-    release.set()
-    assert await asyncio.gather(*tasks) == ["result"] * 5
-    assert calls == 1
-    assert await cache.get_or_make("k", make, len) == "result" and calls == 1
+    make.release.set()
+    assert await asyncio.gather(*tasks) == ["v1"] * 5
+    assert make.calls == 1
+    assert await cache.get_or_make("k", make, len) == "v1" and make.calls == 1
 
 
 async def test_a_failed_query_is_not_cached_and_each_waiter_tries_again(clock: Clock) -> None:
@@ -259,21 +266,14 @@ def test_an_ageing_entry_is_not_served_after_an_invalidation(clock: Clock) -> No
 
 async def test_without_reuse_a_value_is_made_anew_but_still_shared_with_identical_calls(clock: Clock) -> None:
     cache: TtlCache[str] = TtlCache()
-    made = 0
-    release = asyncio.Event()
+    make = GatedMaker()
 
-    async def make() -> str:
-        nonlocal made
-        made += 1
-        await release.wait()
-        return f"v{made}"
-
-    release.set()
+    make.release.set()
     assert await cache.get_or_make("k", make, len) == "v1"
-    assert await cache.get_or_make("k", make, len) == "v1" and made == 1  # reused
-    release.clear()
+    assert await cache.get_or_make("k", make, len) == "v1" and make.calls == 1  # reused
+    make.release.clear()
     tasks = [asyncio.create_task(cache.get_or_make("k", make, len, reuse=False)) for _ in range(3)]
     await asyncio.sleep(0)
-    release.set()
-    assert await asyncio.gather(*tasks) == ["v2"] * 3 and made == 2  # new, made once for the three
+    make.release.set()
+    assert await asyncio.gather(*tasks) == ["v2"] * 3 and make.calls == 2  # new, made once for the three
     assert cache.get("k") == "v2"
