@@ -46,7 +46,7 @@ def schedule() -> list[Job]:
     from contracts.jobs import evidence_expiry
     from invoicing.jobs import previous_month, settle_previous_month
     from jeugdregio.jobs import purge_idempotency_keys, send_outbox
-    from quality.jobs import batch_month, publish_catalogue_figures, rating_invitations
+    from quality.jobs import batch_month, publish_catalogue_figures, rating_invitations, refresh_dashboards
     from quality.services.conversations import plan_conversations_job
 
     return [
@@ -58,6 +58,8 @@ def schedule() -> list[Job]:
         Job("rating_invitations", rating_invitations, {"minute": 5}, hourly),
         Job("publish_catalogue_figures", publish_catalogue_figures, {"day": 1, "hour": 3, "minute": 0}, batch_month),
         Job("plan_conversations", plan_conversations_job, {"hour": 5, "minute": 30}, daily),
+        # after the night's settlement and the monthly publication of the catalogue figures
+        Job("refresh_dashboards", refresh_dashboards, {"hour": 4, "minute": 15}, daily),
     ]
 
 

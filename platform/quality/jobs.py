@@ -29,3 +29,11 @@ async def publish_catalogue_figures(session: AsyncSession, *, now: datetime) -> 
 
     month = batch_month(now)
     return {"month": month, "rows": await publish_all_regions(session, month=month, now=now)}
+
+
+async def refresh_dashboards(session: AsyncSession, *, now: datetime) -> dict[str, Any]:
+    """Nightly: the dashboard snapshots in use are rebuilt when outdated (the team's daily, the published ones at
+    a new month), and the default period is ready for the team and every municipality."""
+    from quality.services.dashboard_snapshots import refresh_snapshots
+
+    return await refresh_snapshots(session, now=now)

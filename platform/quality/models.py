@@ -236,3 +236,25 @@ class PublicationHistory(_SQLModel, table=True):
     history: dict[str, list[int]] = _Field(default_factory=dict, sa_column=_Column(_JSONB, nullable=False))
     publications: int = 0  # how many times the figure was published
     updated_at: _datetime = _ts()
+
+
+from typing import Any as _Any  # noqa: E402
+
+
+class DashboardSnapshot(_SQLModel, table=True):
+    """The dashboard's finished tables and chart series for one scope, period and variant, as the viewer gets
+    them (quality.services.dashboard_snapshots): pages, charts and downloads read this row instead of
+    aggregating the region's arrangements on every request. The team's snapshots are rebuilt daily (and on
+    demand), the municipalities' and providers' in monthly batches (the publication rhythm of DOMAIN.md §6)."""
+
+    __tablename__ = "quality_dashboard_snapshot"
+    __table_args__ = (
+        _Unique("region_id", "scope_key", "period_label", "variant", name="uq_quality_dashboard_snapshot_key"),
+    )
+    id: int | None = _Field(default=None, primary_key=True)
+    region_id: int = _Field(foreign_key="jeugdregio_region.id")
+    scope_key: str = _Field(max_length=40)  # region:0 | municipality:<id> | provider:<id>
+    period_label: str = _Field(max_length=20)
+    variant: str = _Field(max_length=10)  # page | export (the team's downloads follow the publication rules)
+    built_at: _datetime = _ts()
+    payload: dict[str, _Any] = _Field(default_factory=dict, sa_column=_Column(_JSONB, nullable=False))

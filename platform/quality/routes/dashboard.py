@@ -3,7 +3,9 @@
 Three scopes, one builder (quality.services.dashboard): the team sees the region (/team/kwaliteit), a
 municipality its own residents (/gemeente/dashboard), a provider itself against the benchmark
 (/portaal/kwaliteit). Per scope: the page, `/export?tabel=…&formaat=csv|xlsx` (every table, through the
-publication rules) and `/grafiek?naam=…` (SVG, served as an image: no inline script or style).
+publication rules) and `/grafiek?naam=…` (SVG, served as an image: no inline script or style). All three read
+the stored snapshot of the scope and period (quality.services.dashboard_snapshots); the team can rebuild its own
+with `POST /team/kwaliteit/bijwerken`.
 
 The scope comes from the principal only (never from the URL): nothing to guess, nothing foreign to ask for."""
 
@@ -23,16 +25,8 @@ from jeugdregio.spreadsheets import csv_bytes, xlsx_bytes
 from jeugdregio.tables import TEAM_ROLES
 from jeugdregio.web import page, redirect, requires_provider, requires_roles
 from quality.rules import Period, parse_period
-from quality.services.dashboard import (
-    CHART_KEYS,
-    CHART_TABLES,
-    CHART_TITLES,
-    TABLE_KEYS,
-    build_dashboard,
-    chart_svg,
-    default_period,
-    scope_of,
-)
+from quality.services.dashboard import CHART_KEYS, CHART_TITLES, TABLE_KEYS, chart_svg, default_period, scope_of
+from quality.services.dashboard_snapshots import dashboard_view, forget_team_snapshots, refresh_team_period
 from quality.services.indicators import save_indicator_settings, settings_form
 
 requires_team_reader = requires_roles(*TEAM_ROLES)
@@ -84,7 +78,7 @@ def _choices(current: Period) -> list[str]:
 async def _page(request: Request[Any, Any, Any], db: AsyncSession, principal: Principal) -> Response[str]:
     scope = scope_of(principal)
     period, error = _period(request)
-    dash = await build_dashboard(db, scope, period, now=utcnow())
+    dash = await dashboard_view(db, scope, period, now=utcnow())
     base = BASES[scope.kind]
     charts = [(name, CHART_TITLES[name]) for name in CHART_KEYS if scope.kind != "provider" or name != "bevolking"]
     return page(
@@ -103,7 +97,7 @@ async def _export(request: Request[Any, Any, Any], db: AsyncSession, principal: 
         raise ValidationFailed.single("tabel", "Kies een bestaande tabel om te downloaden.")
     if fmt not in ("csv", "xlsx"):
         raise ValidationFailed.single("formaat", "Kies als formaat csv of xlsx.")
-    dash = await build_dashboard(db, scope, period, now=utcnow(), export=True, only={table})
+    dash = await dashboard_view(db, scope, period, now=utcnow(), export=True)
     rows = dash.tables[table].export_rows()
     name = f"kwaliteit-{table}-{period.label}.{fmt}"
     content = csv_bytes(rows) if fmt == "csv" else xlsx_bytes(table[:31], rows)
@@ -117,7 +111,7 @@ async def _chart(request: Request[Any, Any, Any], db: AsyncSession, principal: P
     name = request.query_params.get("naam", "stromen")
     if name not in CHART_KEYS or (scope.kind == "provider" and name == "bevolking"):
         raise ValidationFailed.single("naam", "Deze grafiek bestaat niet.")
-    dash = await build_dashboard(db, scope, period, now=utcnow(), only=CHART_TABLES[name])
+    dash = await dashboard_view(db, scope, period, now=utcnow())
     headers = {"cache-control": "private, max-age=300"}
     return Response(chart_svg(dash, name), media_type="image/svg+xml", headers=headers)
 
@@ -135,6 +129,17 @@ async def team_export(request: Request[Any, Any, Any], db: AsyncSession, princip
 @get("/team/kwaliteit/grafiek", guards=[requires_team_reader], include_in_schema=False)
 async def team_chart(request: Request[Any, Any, Any], db: AsyncSession, principal: Principal) -> Response[bytes]:
     return await _chart(request, db, principal)
+
+
+@post("/team/kwaliteit/bijwerken", guards=[requires_team_reader], include_in_schema=False)
+async def team_refresh(db: AsyncSession, principal: Principal, data: Form) -> Response[Any]:
+    """'Nu bijwerken': the team's figures for one period from the data as it is now (normally nightly)."""
+    try:
+        period = parse_period(str(data.get("periode") or ""))
+    except ValueError as exc:
+        raise ValidationFailed.single("periode", str(exc)) from None
+    await refresh_team_period(db, principal.region_id, period, now=utcnow())
+    return redirect(f"/team/kwaliteit?periode={period.label}", f"De cijfers over {period.label} zijn bijgewerkt.")
 
 
 @get("/gemeente/dashboard", guards=[requires_municipality], include_in_schema=False)
@@ -207,12 +212,13 @@ async def indicator_settings_save(
     except ValidationFailed as exc:
         await db.rollback()
         return await _settings_page(request, db, principal, status_code=422, errors=exc.by_field(), form=dict(data))
+    await forget_team_snapshots(db, principal.region_id)
     return redirect("/team/kwaliteit/instellingen", "De instellingen van de kwaliteitsmonitor zijn opgeslagen.")
 
 
 ROUTES: list[Any] = [
     indicator_settings_page, indicator_settings_save,
-    team_dashboard, team_export, team_chart,
+    team_dashboard, team_export, team_chart, team_refresh,
     municipality_dashboard, municipality_export, municipality_chart,
     provider_dashboard, provider_export, provider_chart,
 ]  # fmt: skip

@@ -143,6 +143,7 @@ class Dashboard:
     series: dict[str, Any] = field(default_factory=dict)  # chart data (published values only when published)
     own_size_class: str | None = None
     scope_name: str = ""
+    built_at: datetime | None = None  # when the figures were computed (quality.services.dashboard_snapshots)
 
 
 def text_cell(v: str) -> Cell:
@@ -261,7 +262,7 @@ async def build_dashboard(
     await tune_for_aggregates(session)
     pub = Publisher(session, scope, period, active=published, now=now)
     settings = await indicator_settings(session, scope.region_id)
-    dash = Dashboard(scope=scope, period=period, published=published, tables={})
+    dash = Dashboard(scope=scope, period=period, published=published, tables={}, built_at=now)
     munis = await _municipality_names(session, scope.region_id)
     if scope.municipality_id is not None:
         dash.scope_name = munis.get(scope.municipality_id, "")
@@ -710,7 +711,6 @@ def chart_svg(dash: Dashboard, name: str) -> bytes:
     raise NotFound()
 
 
-CHART_TABLES = {"stromen": {"instroom", "uitstroom"}, "kerncijfers": {"kerncijfers"}, "bevolking": {"bevolking"}}
 CHART_TITLES = {
     "stromen": "Grafiek: instroom en uitstroom per periode (zie de tabellen Instroom en Uitstroom).",
     "kerncijfers": "Grafiek: alle doelen behaald, uitval en vroeg afgesloten, tegen de regio (tabel Kerncijfers).",
