@@ -53,7 +53,8 @@ def _report_forever() -> None:
                     print(f"pid={os.getpid()} gen2 kinds: {kinds.most_common(25)}", file=out)
         print(
             f"{STATS_PREFIX} pid={os.getpid()} page_hits={search.PAGES.hits} page_misses={search.PAGES.misses} "
-            f"api_hits={search.API_BODIES.hits} "
+            f"api_hits={search.API_BODIES.hits} api_misses={search.API_BODIES.misses} "
+            f"refreshes={search.PAGES.refreshes + search.API_BODIES.refreshes} "
             f"result_hits={search.RESULTS.hits} result_misses={search.RESULTS.misses} queries={search.RESULTS.made} "
             f"gc_full={_gc['full']} gc_full_us={_gc['full_us']} gc_full_max_us={_gc['full_max_us']}",
             flush=True,

@@ -18,6 +18,8 @@ from catalogue.services.quality_figures import (
     overall_figures,
     publish_quality_figures,
 )
+from catalogue.services.search import size_caches as size_search_caches
+from catalogue.services.search_cache import listen_for_changes as listen_for_catalogue_changes
 from catalogue.services.tariffs import TariffView, TypeRow, arrangement_types, tariff_on
 
 __all__ = [
@@ -30,11 +32,13 @@ __all__ = [
     "create_profile",
     "figures_of_provider",
     "list_profiles",
+    "listen_for_catalogue_changes",
     "overall_figures",
     "profiles_by_id",
     "publish_quality_figures",
     "seed_catalogue",
     "seed_offerings_demo",
+    "size_search_caches",
     "sync_listing",
     "tariff_on",
 ]

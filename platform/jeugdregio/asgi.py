@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import re
@@ -62,11 +63,13 @@ def redact_access_log() -> None:
 
 
 def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> Litestar:
+    from catalogue.public import listen_for_catalogue_changes, size_search_caches
     from jeugdregio.routes import all_routes
 
     redact_access_log()
 
     settings = settings or get_settings()
+    size_search_caches(settings.search_cache_mb)
     url = database_url or settings.database_url
     if not url:
         raise RuntimeError("DATABASE_URL is not set (use `jeugdregio demo` for an embedded PostgreSQL)")
@@ -74,8 +77,13 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await open_database(app, url)
+        engine, stop = make_engine(url, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0), asyncio.Event()
+        listener = asyncio.create_task(listen_for_catalogue_changes(engine, stop))  # other processes' commits
         freeze_startup_objects()
         yield
+        stop.set()
+        await listener
+        await engine.dispose()
         await close_database(app)
 
     handlers = all_routes()

@@ -41,6 +41,7 @@ class Settings:
     trusted_proxies: list[str] = field(default_factory=list)
     mail_from: str = "noreply@jeugdregio.example"
     base_url: str = "http://127.0.0.1:8000"
+    search_cache_mb: int = 256  # per worker: rendered public search pages (3/4) and API bodies (1/4)
 
 
 @lru_cache(maxsize=1)
@@ -58,6 +59,7 @@ def get_settings() -> Settings:
         trusted_proxies=[p.strip() for p in proxies.split(",") if p.strip()],
         base_url=os.environ.get("JEUGDREGIO_BASE_URL", "http://127.0.0.1:8000"),
         public_requests_per_minute=int(os.environ.get("JEUGDREGIO_PUBLIC_RATE_LIMIT", "300")),
+        search_cache_mb=int(os.environ.get("JEUGDREGIO_SEARCH_CACHE_MB", "256")),
     )
 
 

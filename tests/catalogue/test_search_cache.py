@@ -45,6 +45,7 @@ async def test_a_repeated_anonymous_search_is_served_from_the_cache_with_fresh_h
     assert search.PAGES.hits == hits + 1
     assert again.status_code == first.status_code == 200
     assert again.text == first.text
+    assert again.headers["content-type"] == first.headers["content-type"] == "text/html; charset=utf-8"
     for name, value in SECURITY_HEADERS:
         assert again.headers[name.decode()] == value.decode()
     assert again.headers["cache-control"] == "no-store"
@@ -277,3 +278,139 @@ async def test_without_reuse_a_value_is_made_anew_but_still_shared_with_identica
     make.release.set()
     assert await asyncio.gather(*tasks) == ["v2"] * 3 and make.calls == 2  # new, made once for the three
     assert cache.get("k") == "v2"
+
+
+def test_lookup_hands_the_ageing_entry_to_everyone_and_the_recomputation_to_one(clock: Clock) -> None:
+    cache: TtlCache[str] = TtlCache(seconds=60, refresh_after=30)
+    cache.put("k", "v1", 10)
+    assert cache.lookup("k") == ("v1", False)
+    clock.now += 31
+    assert cache.lookup("k") == ("v1", True)  # this caller answers with v1 and recomputes
+    assert cache.lookup("k") == ("v1", False) and cache.refreshes == 1  # the others just get v1
+    cache.put("k", "v2", 10)
+    assert cache.lookup("k") == ("v2", False)
+    clock.now += 61
+    assert cache.lookup("k") == (None, False)  # expired: nobody gets it
+
+
+def test_a_value_made_before_a_catalogue_commit_is_not_stored(clock: Clock) -> None:
+    cache: TtlCache[str] = TtlCache()
+    made_in = search_cache.generation()
+    search_cache.invalidate()  # a commit arrived while the value was being made
+    cache.put("k", "old", 10, made_in=made_in)
+    assert cache.get("k") is None
+    cache.put("k", "new", 10, made_in=search_cache.generation())
+    assert cache.get("k") == "new"
+
+
+async def test_an_ageing_page_and_api_body_are_answered_at_once_and_renewed_after_the_answer(client, cat) -> None:
+    page_url = _url(cat, profiel=2)
+    api_url = _url(cat, "/api/v1/catalogue/providers", profile=2, region=cat.region.slug)
+    assert "Het Anker" in (await client.get(page_url)).text and "Het Anker" in (await client.get(api_url)).text
+    async with cat.region.maker() as s:  # renamed as another worker would: this process's cache is not told
+        conn = await s.connection()
+        await conn.execute(update(Listing).where(Listing.id == cat.ids["Gezinsbegeleiding Het Anker"])
+                           .values(name="Elders Hernoemd"))  # fmt: skip
+        await s.commit()
+    generation = search_cache.generation()
+    assert (await client.get(page_url)).text.count("Elders Hernoemd") == 0  # young entries: still the old page
+    for cache in (search.PAGES, search.API_BODIES):  # every entry is ageing from now on (its renewal time passed)
+        for k, (expires, gen, size, value, _renew) in list(cache._entries.items()):
+            cache._entries[k] = (expires, gen, size, value, 0.0)
+    refreshes = search.PAGES.refreshes + search.API_BODIES.refreshes
+    aged_page, aged_api = await client.get(page_url), await client.get(api_url)
+    assert aged_page.status_code == aged_api.status_code == 200
+    assert "Het Anker" in aged_page.text and "Het Anker" in aged_api.text  # answered at once from the cache
+    assert search.PAGES.refreshes + search.API_BODIES.refreshes == refreshes + 2
+    assert search_cache._BACKGROUND  # the new page and body are being made
+    await asyncio.gather(*list(search_cache._BACKGROUND))
+    assert search_cache.generation() == generation
+    renewed_page, renewed_api = await client.get(page_url), await client.get(api_url)
+    assert "Elders Hernoemd" in renewed_page.text and "Het Anker" not in renewed_page.text
+    assert "Elders Hernoemd" in renewed_api.text
+
+
+def test_the_page_and_body_caches_share_the_configured_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    for cache in (search.PAGES, search.API_BODIES):
+        monkeypatch.setattr(cache, "max_bytes", cache.max_bytes)  # restored afterwards
+    search.size_caches(64)
+    assert search.PAGES.max_bytes == 48 * 1024 * 1024 and search.API_BODIES.max_bytes == 16 * 1024 * 1024
+
+
+# ---- other processes: LISTEN/NOTIFY -------------------------------------------------------------------------
+
+
+async def test_a_catalogue_commit_notifies_every_process_and_a_rollback_does_not(cat, engine) -> None:
+    heard: list[str] = []
+    async with engine.connect() as conn:  # another process's listening connection
+        driver = (await conn.get_raw_connection()).driver_connection
+        await driver.add_listener(search_cache.CHANNEL, lambda *args: heard.append(args[2]))
+        async with cat.region.maker() as s:
+            await s.execute(update(Listing).where(Listing.id == cat.ids["Jeugdhulp De Linde"]).values(name="Weg"))
+            await s.rollback()
+        await driver.fetchval("SELECT 1")
+        assert heard == []
+        async with cat.region.maker() as s:
+            await s.execute(update(Listing).where(Listing.id == cat.ids["Jeugdhulp De Linde"]).values(name="Nieuw"))
+            await s.commit()
+        for _ in range(50):
+            if heard:
+                break
+            await asyncio.sleep(0.02)
+        assert heard == [search_cache.CHANNEL]
+
+
+async def test_a_listening_process_forgets_its_cache_when_another_commits(engine, monkeypatch) -> None:
+    monkeypatch.setattr(search_cache, "LISTEN_CHECK_SECONDS", 0.2)
+    stop = asyncio.Event()
+    assert search_cache.lifetime() == search_cache.SECONDS
+    listener = asyncio.create_task(search_cache.listen_for_changes(engine, stop))
+    try:
+        for _ in range(100):
+            if search_cache._listening:
+                break
+            await asyncio.sleep(0.02)
+        assert search_cache.lifetime() == search_cache.LISTENED_SECONDS  # commits reach us: entries may live long
+        cache: TtlCache[str] = TtlCache()
+        cache.put("k", "v", 10)
+        generation = search_cache.generation()
+        async with engine.connect() as conn:  # another process's commit
+            driver = (await conn.get_raw_connection()).driver_connection
+            await driver.execute(f"NOTIFY {search_cache.CHANNEL}")
+        for _ in range(100):
+            if search_cache.generation() != generation:
+                break
+            await asyncio.sleep(0.02)
+        assert search_cache.generation() > generation and cache.get("k") is None
+    finally:
+        stop.set()
+        await listener
+    assert search_cache.lifetime() == search_cache.SECONDS  # no longer listening: short lives again
+
+
+async def test_without_a_connection_entries_live_short_and_listening_keeps_trying(monkeypatch) -> None:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    monkeypatch.setattr(search_cache, "LISTEN_CHECK_SECONDS", 0.1)
+    broken = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")  # nothing listens there
+    stop = asyncio.Event()
+    listener = asyncio.create_task(search_cache.listen_for_changes(broken, stop))
+    await asyncio.sleep(0.5)
+    assert not listener.done() and search_cache.lifetime() == search_cache.SECONDS
+    stop.set()
+    await asyncio.wait_for(listener, 5)
+    await broken.dispose()
+
+
+def test_an_entry_made_while_listening_lives_long_and_is_renewed_in_its_last_quarter(
+    clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_cache, "_listening", True)
+    cache: TtlCache[str] = TtlCache(refresh_after=True)
+    cache.put("k", "v", 10)
+    clock.now += search_cache.LISTENED_SECONDS * 0.75 - 1
+    assert cache.lookup("k") == ("v", False)
+    clock.now += 2
+    assert cache.lookup("k") == ("v", True)
+    clock.now += search_cache.LISTENED_SECONDS * 0.25
+    assert cache.lookup("k") == (None, False)

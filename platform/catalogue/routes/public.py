@@ -5,6 +5,7 @@ the page (422) or Problem Details (422) in the API. Pages serve the first region
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, get
@@ -13,7 +14,7 @@ from litestar.params import Parameter
 from litestar.serialization import encode_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.services import search
+from catalogue.services import search, search_cache
 from jeugdregio.clock import today
 from jeugdregio.errors import ValidationFailed
 from jeugdregio.web import FLASH_COOKIE, page
@@ -32,24 +33,35 @@ def _download(content: bytes, media_type: str, filename: str) -> Response[bytes]
 
 
 @get("/catalogus", include_in_schema=False)
-async def catalogue_search(request: Request[Any, Any, Any]) -> Response[str]:
+async def catalogue_search(request: Request[Any, Any, Any]) -> Response[Any]:
     """The search page. Anonymous visitors without a flash message get the page from the short-lived cache
     (search.PAGES, public data only; cookies and security headers are still made per response)."""
     params, day = request.query_params, today()
     key = search.search_key(params, day)
     anonymous = request.scope.get("user") is None and FLASH_COOKIE not in request.cookies
     if anonymous:
-        cached = search.PAGES.get(key)
+        cached, refresh = search.PAGES.lookup(key)
         if cached is not None:
+            if refresh:  # ageing: answer now, make the new page after the answer
+                search_cache.in_background(_search_page(request, day, key, anonymous=True))
             return Response(cached[1], media_type="text/html", status_code=cached[0])
-    found = await search.cached_search(request.app.state.autocommit_engine, params, today=day, key=key,
-                                       reuse=not anonymous)  # fmt: skip
+    return await _search_page(request, day, key, anonymous=anonymous)
+
+
+async def _search_page(
+    request: Request[Any, Any, Any], day: date, key: tuple[str, ...], *, anonymous: bool
+) -> Response[str]:
+    """The search page from a (new, for a cached page) result; an anonymous page is cached as it is sent."""
+    made_in = search_cache.generation()
+    found = await search.cached_search(request.app.state.autocommit_engine, request.query_params, today=day,
+                                       key=key, reuse=not anonymous)  # fmt: skip
     response = page(
         request, "catalogue/public_search.html", status_code=422 if found.errors else 200, found=found,
         errors=found.error_dict(), form=found.filters.as_form(), sorts=search.SORTS,
     )  # fmt: skip
     if anonymous and isinstance(response.content, str):
-        search.PAGES.put(key, (response.status_code, response.content), 2 * len(response.content) + 200)
+        body = response.content.encode("utf-8")
+        search.PAGES.put(key, (response.status_code, body), len(body) + 200, made_in=made_in)
     return response
 
 
@@ -128,18 +140,26 @@ async def api_catalogue_providers(
               "pagina": page_nr, "regio": region}  # fmt: skip
     day = today()
     key = search.search_key(params, day)
-    body = search.API_BODIES.get(key)
+    body, refresh = search.API_BODIES.lookup(key)
     if body is None:
-        found = await search.cached_search(request.app.state.autocommit_engine, params, today=day, key=key,
-                                           reuse=False)  # fmt: skip
-        if found.errors:
-            raise ValidationFailed(
-                [type(e)(FIELD_NAMES.get(e.field, e.field), e.message) for e in found.errors],
-                "Een of meer filters hebben een onbekende waarde.",
-            )
-        body = encode_json(found.result.as_json())
-        search.API_BODIES.put(key, body, len(body) + 200)
+        body = await _api_body(request, params, day, key)
+    elif refresh:  # ageing: answer now, make the new body after the answer
+        search_cache.in_background(_api_body(request, params, day, key))
     return Response(body, media_type=MediaType.JSON)
+
+
+async def _api_body(request: Request[Any, Any, Any], params: dict[str, str], day: date, key: tuple[str, ...]) -> bytes:
+    made_in = search_cache.generation()
+    found = await search.cached_search(request.app.state.autocommit_engine, params, today=day, key=key,
+                                       reuse=False)  # fmt: skip
+    if found.errors:
+        raise ValidationFailed(
+            [type(e)(FIELD_NAMES.get(e.field, e.field), e.message) for e in found.errors],
+            "Een of meer filters hebben een onbekende waarde.",
+        )
+    body = encode_json(found.result.as_json())
+    search.API_BODIES.put(key, body, len(body) + 200, made_in=made_in)
+    return body
 
 
 @get("/api/v1/catalogue/providers/{listing_id:int}", tags=["catalogue"], security=[{}])

@@ -46,14 +46,15 @@ class RegionRef:
 # Reads run on an ORM session or, on the hot path, on an AUTOCOMMIT connection (no BEGIN/COMMIT, no unit of work)
 Db = AsyncSession | AsyncConnection
 
-CACHE_SECONDS = search_cache.SECONDS  # regions and filter choices change rarely; every worker re-reads them this often
 _regions: dict[str, tuple[float, int, RegionRef]] = {}
 _options: dict[int, tuple[float, int, Options]] = {}
 
 
 def _cached(cache: dict[Any, tuple[float, int, Any]], key: Any) -> Any:
     hit = cache.get(key)
-    fresh = hit and time.monotonic() - hit[0] < CACHE_SECONDS and hit[1] == search_cache.generation()
+    # regions and filter choices change rarely: kept as long as the search cache's entries, and never across a
+    # catalogue commit (search_cache.generation)
+    fresh = hit and time.monotonic() - hit[0] < search_cache.lifetime() and hit[1] == search_cache.generation()
     return hit[2] if hit and fresh else None
 
 
@@ -114,7 +115,8 @@ _gram_index: dict[int, tuple[float, int, dict[str, tuple[int, ...]]]] = {}
 
 
 async def _region_grams(session: Db, region_id: int) -> dict[str, tuple[int, ...]]:
-    """trigram -> the ids of the region's active listings that have it (one statement, kept CACHE_SECONDS)."""
+    """trigram -> the ids of the region's active listings that have it (one statement, kept like the search
+    cache's entries)."""
     cached = _cached(_gram_index, region_id)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -140,7 +142,7 @@ async def typo_matches(session: Db, region_id: int, grams: tuple[str, ...]) -> t
 
 
 async def filter_options(session: Db, region_id: int) -> Options:
-    """The region's choices for every filter (one statement, then kept CACHE_SECONDS per worker)."""
+    """The region's choices for every filter (one statement, then kept per worker like the search cache's entries)."""
     cached = _cached(_options, region_id)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -560,22 +562,25 @@ async def search_catalogue(
 # ---- the hot path: anonymous searches (pages and API) ----------------------------------------------------
 
 SEARCH_KEYS = (*FILTER_KEYS, "regio", "pagina")
-# What is kept per worker. Rendered pages and API bodies are plain strings/bytes, which the cyclic garbage
-# collector never scans, so they can be many (a few thousand distinct searches a minute: the bench's mix has
-# about 2,400; a page counts ~100 kB here, an API body ~20 kB). Result objects are GC-tracked (every full
-# collection walks them and stalls the event loop), so only a few hundred are kept: for logged-in pages, and to
-# let identical misses share one query. Entries in the last quarter of their life are recomputed by one request
-# while the others still get them.
-REFRESH_AFTER = search_cache.SECONDS * 3 / 4
-RESULTS: search_cache.TtlCache[CatalogueSearch] = search_cache.TtlCache(
-    max_bytes=4 * 1024 * 1024, refresh_after=REFRESH_AFTER
-)
-PAGES: search_cache.TtlCache[tuple[int, str]] = search_cache.TtlCache(  # (status, HTML)
-    max_bytes=96 * 1024 * 1024, refresh_after=REFRESH_AFTER
+# What is kept per worker. Rendered pages (UTF-8 bytes, sent as they are) and API bodies are plain bytes, which
+# the cyclic garbage collector never scans, so they can be many: JEUGDREGIO_SEARCH_CACHE_MB (default 256 MB per
+# worker, size_caches) holds a few thousand distinct searches a minute (the bench's mix has about 2,300; a page is
+# ~50–100 kB, an API body ~20 kB). Result objects are GC-tracked (every full collection walks them and stalls the
+# event loop), so only a few hundred are kept: for logged-in pages, and to let identical misses share one query.
+# An entry in the last quarter of its life is renewed after answering one request with it (in the background).
+RESULTS: search_cache.TtlCache[CatalogueSearch] = search_cache.TtlCache(max_bytes=4 * 1024 * 1024, refresh_after=True)
+PAGES: search_cache.TtlCache[tuple[int, bytes]] = search_cache.TtlCache(  # (status, UTF-8 HTML)
+    max_bytes=192 * 1024 * 1024, refresh_after=True
 )
 API_BODIES: search_cache.TtlCache[bytes] = search_cache.TtlCache(  # JSON of a successful API search
-    max_bytes=32 * 1024 * 1024, refresh_after=REFRESH_AFTER
+    max_bytes=64 * 1024 * 1024, refresh_after=True
 )
+
+
+def size_caches(megabytes: int) -> None:
+    """The memory per worker for cached public search pages (three quarters) and API bodies (a quarter)."""
+    PAGES.max_bytes = megabytes * 1024 * 1024 * 3 // 4
+    API_BODIES.max_bytes = megabytes * 1024 * 1024 // 4
 
 
 def search_key(params: Mapping[str, str], today: date) -> tuple[str, ...]:
@@ -595,7 +600,7 @@ async def cached_search(
     """`search_catalogue` through the short-lived cache (search_cache), on an AUTOCOMMIT connection when it
     has to ask the database: one statement for page and total, no transaction, no ORM session. Callers that
     cache what they build (a page, an API body) pass `reuse=False`, so that their entry is never older than
-    search_cache.SECONDS in all."""
+    the life of a cache entry in all."""
 
     async def run() -> CatalogueSearch:
         async with engine.connect() as conn:
