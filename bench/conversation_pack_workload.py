@@ -4,8 +4,11 @@ Data (set-based SQL, built once per run in the bench region): the default catalo
 arrangements over 2025–2026 across the region's providers in every state, one ledger entry per started
 arrangement, and one 2026-K1 conversation for each of the ten largest providers. Measured in-process: for each
 of those conversations, the whole pack — the figures (quality.services.conversation_pack.pack_figures: a few
-aggregate queries), two matplotlib SVG charts and the WeasyPrint PDF (3 pages). Floor: a one-page WeasyPrint
-invoice (the same renderer and fetcher) in the same run."""
+aggregate queries), two matplotlib SVG charts (a bare Figure and SVG canvas, no pyplot) and the WeasyPrint PDF
+(3–4 pages, with the pack's per-thread FontConfiguration, prepared by the warm-up pack like the fonts and imports).
+The charts and the PDF each run with the cyclic GC paused and end with its collection of their garbage, so that
+cost is inside the measured time. Floor: a one-page WeasyPrint invoice (the same renderer and fetcher, a new
+FontConfiguration per document as jeugdregio.pdf does) in the same run."""
 
 from __future__ import annotations
 
@@ -159,8 +162,8 @@ def _floor_seconds() -> float:
 @workload(
     "conversation-pack", "contract-conversation pack",
     measures=f"In-process: figures (aggregate queries over {ARRANGEMENTS:,} arrangements and the ledger), two "
-             "matplotlib SVG charts and the WeasyPrint PDF, for the 2026-K1 conversation of each of the "
-             f"{PACKS} largest providers (after one warm-up pack).",
+             "matplotlib SVG charts and the WeasyPrint PDF (GC collections included), for the 2026-K1 conversation "
+             f"of each of the {PACKS} largest providers (after one warm-up pack).",
     floor="a one-page WeasyPrint invoice (20 lines, same renderer and local fetcher), median of 5, same run",
     target=f"≤ {TARGET_SECONDS:g} s per pack",
 )  # fmt: skip

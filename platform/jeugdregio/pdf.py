@@ -9,7 +9,7 @@ from jeugdregio.templating import render_template, templates_dir
 
 
 @lru_cache(maxsize=1)
-def _fetcher() -> Any:
+def local_fetcher() -> Any:
     """A WeasyPrint URL fetcher that only reads files under the templates folder (and data: URIs)."""
     from weasyprint.urls import URLFetcher
 
@@ -28,7 +28,7 @@ def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML  # lazy: importing WeasyPrint is slow
 
     base_url = templates_dir().resolve().as_uri() + "/"
-    return bytes(HTML(string=html, base_url=base_url, url_fetcher=_fetcher()).write_pdf())
+    return bytes(HTML(string=html, base_url=base_url, url_fetcher=local_fetcher()).write_pdf())
 
 
 def render_pdf(template: str, **context: Any) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select, update
@@ -262,7 +263,7 @@ async def test_pack_renders_with_charts_provider_name_and_indicator_labels(
     for expected in ("Zorg Een", *labels, "Signaal: vroegtijdige afsluiting na de eerste betaling", "Wachttijd",
                      "Let op: signaal", "Fijne hulp gekregen", "€ 1.000,00", "8,0"):
         assert expected in text, expected
-    # the charts: SVG (matplotlib) embedded as data: URIs, drawn into the PDF
+    # the charts: SVG (matplotlib) embedded as data: URIs, drawn into the PDF (their text stays text)
     c = await svc.load_conversation(session, team(w.region.id), conversation_id)
     f = await pack.pack_figures(session, c)
     chart = pack.indicator_chart(f.indicators, f.provider_name)
@@ -273,6 +274,41 @@ async def test_pack_renders_with_charts_provider_name_and_indicator_labels(
     assert "Regio (benchmark)" in text  # the chart's legend: the SVG is drawn into the PDF (its text stays text)
     assert "procent van de beëindigde arrangementen" in text  # the indicator chart's axis label
     assert "aantal arrangementen" in text  # the volume chart's axis label
+    from pypdf import PdfReader
+
+    fonts = {str(f.get_object()["/BaseFont"]).split("+", 1)[-1] for page in PdfReader(io.BytesIO(pdf)).pages
+             for f in page["/Resources"]["/Font"].values()}  # type: ignore[index]  # fmt: skip
+    assert fonts and all(f.startswith("DejaVu-Sans") for f in fonts), fonts  # the page footer too: no serif
+
+
+def test_pack_charts_leave_matplotlib_and_gc_as_they_were() -> None:
+    """The charts scope their settings (the dashboard's charts in the same process keep matplotlib's defaults), give
+    the same SVG for the same figures, and the GC pause around them is undone."""
+    import gc
+
+    import matplotlib
+
+    indicators = [pack.Indicator(key, INDICATOR_BY_KEY[key].label, "", 1, 4, 5, 8) for key in pack.PACK_INDICATORS]
+    volumes = [pack.VolumeRow("Profiel 1: Licht", 2, 5)]
+    rc: dict[str, Any] = matplotlib.rcParams  # type: ignore[assignment]  # RcParams only takes literal keys
+    before = {k: rc[k] for k in pack.CHART_RC}
+    first = pack.indicator_chart(indicators, "Zorg Een")
+    assert first == pack.indicator_chart(indicators, "Zorg Een")  # no date, stable ids
+    assert "Alle doelen behaald" in base64.b64decode(first.split(",", 1)[1]).decode()  # text stays text
+    assert {k: rc[k] for k in pack.CHART_RC} == before
+    assert gc.isenabled()
+    pack.pack_charts(pack.PackFigures(
+        region_name="R", letterhead="", provider_id=1, provider_name="Zorg Een", period_label="2026-K1",
+        period_start=date(2026, 1, 1), period_end=date(2026, 3, 31), frequency_label="", planned_on=date(2026, 4, 21),
+        early_weeks=8, volumes=volumes, indicators=indicators,
+    ))  # fmt: skip
+    assert gc.isenabled()
+    gc.disable()  # switched off by someone else: left off
+    try:
+        pack.volume_chart(volumes)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 async def test_pack_without_ratings_says_so(session: AsyncSession, regions: RegionFactory) -> None:

@@ -3,17 +3,32 @@ indicators against the regional benchmark (with SVG charts), ratings, waiting ti
 and the open actions from last time.
 
 The figures come from a few set-based queries into one `PackFigures` dataclass (the internal interface the
-template needs), then matplotlib (Agg) draws two SVG charts embedded as data: URIs, and WeasyPrint renders the
-HTML (jeugdregio.pdf). Small numbers: the pack is for the regional team and the provider itself, so its counts
-are NOT rounded or suppressed (the publication rules apply to what is published or leaves the team); the
-benchmark is the region as a whole, never another individual provider."""
+template needs), then matplotlib draws two SVG charts (a bare Figure with the SVG canvas, settings scoped with
+rc_context; text stays text, so the charts' labels are in the PDF's text) embedded as data: URIs, and WeasyPrint
+renders the HTML with jeugdregio.pdf.local_fetcher (local files only) and a FontConfiguration reused per thread.
+
+Where a pack's time goes (QUALITY-BAR §1: ≤ 2 s; bench/conversation_pack_workload.py): the queries ~10 %, the two
+matplotlib charts ~25 %, WeasyPrint ~65 %: a third of that is drawing the chart SVGs (it lays out SVG text letter
+by letter), the rest styling, table layout and text. Measured and kept: SVG, not PNG (Agg at 150 dpi plus PNG
+encoding cost more than WeasyPrint saves, and the chart text would leave the PDF's text); fixed table layout with
+explicit column widths (no min/max-content measuring of every cell); one font family, the footer included; bars
+unclipped (they stay inside the axes); the cyclic GC paused while drawing (see `_gc_paused`).
+
+Small numbers: the pack is for the regional team and the provider itself, so its counts are NOT rounded or
+suppressed (the publication rules apply to what is published or leaves the team); the benchmark is the region as
+a whole, never another individual provider."""
 
 from __future__ import annotations
 
 import base64
+import gc
 import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -24,8 +39,9 @@ from catalogue.public import list_profiles
 from contracts.public import ARRANGEMENTS
 from invoicing.public import LEDGER
 from jeugdregio.auth import Principal
-from jeugdregio.pdf import render_pdf
+from jeugdregio.pdf import local_fetcher
 from jeugdregio.tables import Region
+from jeugdregio.templating import render_template, templates_dir
 from quality.models import ContractConversation, ConversationAction, Rating
 from quality.rules import Period
 from quality.services.conversation_settings import settings_of
@@ -288,82 +304,142 @@ async def pack_figures(session: AsyncSession, conversation: ContractConversation
     )  # fmt: skip
 
 
-# ---- charts (matplotlib, Agg, SVG) ---------------------------------------------------------------------------
+# ---- charts (matplotlib, SVG) --------------------------------------------------------------------------------
+
+# Scoped to each chart (rc_context, restored after it): the process-wide settings the dashboard charts use stay as
+# they were (the pack used to change them for the rest of the process).
+CHART_RC = {"font.size": 8, "font.family": "DejaVu Sans", "svg.fonttype": "none", "svg.hashsalt": "jeugdregio"}
 
 
-def _svg_data_uri(fig: Any) -> str:
+@lru_cache(maxsize=1)
+def _matplotlib() -> tuple[Any, Any, Any]:
+    """(rc_context, Figure, FigureCanvasSVG), imported once per process. A bare Figure with its own SVG canvas, not
+    pyplot: no global figure registry to register in and close, and nothing shared between two charts."""
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
+    return rc_context, Figure, FigureCanvasSVG
+
+
+def _svg_data_uri(fig: Any, canvas: Any) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="svg")  # fixed margins: bbox_inches="tight" would draw the figure twice
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    # one draw: fixed margins (bbox_inches="tight" would draw the figure twice); no date, so the same figures give
+    # the same SVG
+    canvas.print_svg(buf, metadata={"Date": None})
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"font.size": 8, "svg.fonttype": "none", "font.family": "DejaVu Sans"})
-    return plt
 
 
 def indicator_chart(indicators: list[Indicator], provider: str) -> str:
     """Grouped horizontal bars: the provider's share beside the region's, per indicator (percent)."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 3.2))
-    fig.subplots_adjust(left=0.27, right=0.98, top=0.97, bottom=0.16)
-    ys = list(range(len(indicators)))
-    mine = [100 * (i.share or 0) for i in indicators]
-    region = [100 * (i.region_share or 0) for i in indicators]
-    ax.barh([y + 0.2 for y in ys], mine, height=0.4, color="#00457d", label=provider[:40])
-    ax.barh([y - 0.2 for y in ys], region, height=0.4, color="#9bb7d4", label="Regio (benchmark)")
-    ax.set_yticks(ys, [i.label for i in indicators])
-    ax.invert_yaxis()
-    ax.set_xlabel("procent van de beëindigde arrangementen")
-    ax.set_xlim(0, 100)
-    ax.legend(loc="lower right", frameon=False)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    return _svg_data_uri(fig)
+    rc_context, Figure, Canvas = _matplotlib()
+    with rc_context(CHART_RC):
+        fig = Figure(figsize=(6.4, 3.2))
+        canvas = Canvas(fig)
+        ax = fig.add_subplot()
+        fig.subplots_adjust(left=0.27, right=0.98, top=0.97, bottom=0.16)
+        ys = list(range(len(indicators)))
+        mine = [100 * (i.share or 0) for i in indicators]
+        region = [100 * (i.region_share or 0) for i in indicators]
+        # clip_on=False: the bars stay inside the axes anyway (0-100 %), and unclipped they draw faster in WeasyPrint
+        ax.barh([y + 0.2 for y in ys], mine, height=0.4, color="#00457d", label=provider[:40], clip_on=False)
+        ax.barh([y - 0.2 for y in ys], region, height=0.4, color="#9bb7d4", label="Regio (benchmark)", clip_on=False)
+        ax.set_yticks(ys, [i.label for i in indicators])
+        ax.invert_yaxis()
+        ax.set_xlabel("procent van de beëindigde arrangementen")
+        ax.set_xlim(0, 100)
+        ax.legend(loc="lower right", frameon=False)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        return _svg_data_uri(fig, canvas)
 
 
 def volume_chart(volumes: list[VolumeRow]) -> str | None:
     if not volumes:
         return None
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 2.4))
-    fig.subplots_adjust(left=0.1, right=0.98, top=0.95, bottom=0.14)
-    xs = list(range(len(volumes)))
-    ax.bar([x - 0.2 for x in xs], [v.started for v in volumes], width=0.4, color="#00457d", label="Gestart")
-    ax.bar([x + 0.2 for x in xs], [v.ended for v in volumes], width=0.4, color="#e07b00", label="Beëindigd")
-    ax.set_xticks(xs, [v.profile.split(":")[0] for v in volumes])
-    ax.set_ylabel("aantal arrangementen")
-    ax.legend(frameon=False)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    return _svg_data_uri(fig)
+    rc_context, Figure, Canvas = _matplotlib()
+    with rc_context(CHART_RC):
+        fig = Figure(figsize=(6.4, 2.4))
+        canvas = Canvas(fig)
+        ax = fig.add_subplot()
+        fig.subplots_adjust(left=0.1, right=0.98, top=0.95, bottom=0.14)
+        xs = list(range(len(volumes)))
+        # clip_on=False: autoscaled, so the bars stay inside the axes
+        ax.bar([x - 0.2 for x in xs], [v.started for v in volumes], width=0.4, color="#00457d", label="Gestart",
+               clip_on=False)
+        ax.bar([x + 0.2 for x in xs], [v.ended for v in volumes], width=0.4, color="#e07b00", label="Beëindigd",
+               clip_on=False)
+        ax.set_xticks(xs, [v.profile.split(":")[0] for v in volumes])
+        ax.set_ylabel("aantal arrangementen")
+        ax.legend(frameon=False)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        return _svg_data_uri(fig, canvas)
 
 
 # ---- the PDF -------------------------------------------------------------------------------------------------
 
+_THREAD = threading.local()
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a pack is drawn and rendered, then one young-generation collection.
+    matplotlib and WeasyPrint allocate a few hundred thousand short-lived objects per pack: with the collector on
+    that is ~40 collections, and the older-generation ones also walk every long-lived object of the process (the
+    app's or the bench's). Measured: 80-110 ms of collections per pack, ~30 ms with the pause (the final
+    collection included); the extra memory meanwhile is ~10 MB. Nested or already disabled: left alone."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)  # the pack's own garbage, now, so its cost stays with the pack
+
+
+def _font_config() -> Any:
+    """This thread's WeasyPrint FontConfiguration, prepared once and reused for every pack (per thread: Pango's
+    font map is not thread-safe). WeasyPrint's default is a new one per document, which reloads Fontconfig and
+    starts Pango's font and shaping caches cold for every pack: ~10 % of a pack, most of it in the charts' SVG
+    text (WeasyPrint lays out SVG text letter by letter). Safe to share between documents: the pack's CSS has no
+    @font-face, and the fonts embedded in a PDF are collected per document."""
+    config = getattr(_THREAD, "font_config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _THREAD.font_config = FontConfiguration()
+    return config
+
+
+def _html_to_pdf(html: str) -> bytes:
+    """jeugdregio.pdf.html_to_pdf (the same base URL and local-only fetcher) with the reused FontConfiguration."""
+    from weasyprint import HTML
+
+    base_url = templates_dir().resolve().as_uri() + "/"
+    document = HTML(string=html, base_url=base_url, url_fetcher=local_fetcher())
+    return bytes(document.write_pdf(font_config=_font_config()))
+
 
 def pack_charts(figures: PackFigures) -> dict[str, str | None]:
-    return {
-        "indicator_svg": indicator_chart(figures.indicators, figures.provider_name),
-        "volume_svg": volume_chart(figures.volumes),
-    }
+    with _gc_paused():
+        return {
+            "indicator_svg": indicator_chart(figures.indicators, figures.provider_name),
+            "volume_svg": volume_chart(figures.volumes),
+        }
 
 
 def render_pack(
     figures: PackFigures, *, generated_at: datetime, charts: dict[str, str | None] | None = None
 ) -> bytes:
-    return render_pdf(
-        "pdf/conversation_pack.html", f=figures, generated_at=generated_at, rule=SMALL_NUMBERS_RULE,
-        help_again_labels=HELP_AGAIN_LABELS, **(charts if charts is not None else pack_charts(figures)),
-    )  # fmt: skip
+    with _gc_paused():
+        html = render_template(
+            "pdf/conversation_pack.html", f=figures, generated_at=generated_at, rule=SMALL_NUMBERS_RULE,
+            help_again_labels=HELP_AGAIN_LABELS, **(charts if charts is not None else pack_charts(figures)),
+        )  # fmt: skip
+        return _html_to_pdf(html)
 
 
 async def conversation_pack(
