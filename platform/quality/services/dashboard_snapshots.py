@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jeugdregio.clock import today
-from jeugdregio.tables import Municipality, Region
+from jeugdregio.tables import Municipality
 from quality.models import DashboardSnapshot
 from quality.rules import Period, parse_period
 from quality.services.dashboard import Cell, Dashboard, DashTable, Scope, build_dashboard, default_period
@@ -168,12 +168,13 @@ def _defaults(region_id: int, municipality_ids: Iterable[int], period: Period) -
 async def refresh_snapshots(
     session: AsyncSession, *, now: datetime, region_ids: Iterable[int] | None = None, force: bool = False
 ) -> dict[str, int]:
-    """Per region: rebuild every snapshot that is no longer current (the team's daily, the published ones at a
-    new month), and make sure the default period has one for the team and for every municipality, so the first
-    look of the day is fast. Snapshots of periods that ended more than KEEP_YEARS ago are dropped once outdated
-    (built again if someone asks). `force`: rebuild all of them (a new monthly publication at once)."""
-    if region_ids is None:
-        region_ids = [int(r) for r in (await session.execute(select(Region.id))).scalars()]  # type: ignore[call-overload]
+    """Per region (default: every region with a snapshot): rebuild every snapshot that is no longer current
+    (the team's daily, the published ones at a new month), and make sure the default period has one for the team
+    and for every municipality, so the first look of the day is fast. Snapshots of periods that ended more than
+    KEEP_YEARS ago are dropped once outdated (built again if someone asks). `force`: rebuild all of them (a new
+    monthly publication at once)."""
+    if region_ids is None:  # the regions whose dashboard is in use (a region nobody looked at waits for a look)
+        region_ids = [int(r) for r in (await session.execute(select(S.region_id).distinct())).scalars()]
     period = default_period(today(now))
     horizon = date(today(now).year - KEEP_YEARS, today(now).month, 1)
     built = dropped = 0
