@@ -9,20 +9,12 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from tests.support.factories import PASSWORD
+from tests.support.browser import login, submit
 
 pytestmark = pytest.mark.browser
 
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ORG = "Gezinsbegeleiding De Browsertest"
-
-
-async def _login(page, base: str, email: str, password: str = PASSWORD) -> None:
-    await page.goto(f"{base}/inloggen")
-    await page.get_by_label("E-mailadres").fill(email)
-    await page.get_by_label("Wachtwoord").fill(password)
-    await page.get_by_role("button", name="Inloggen").click()
-    await page.wait_for_load_state()
 
 
 async def test_apply_review_admit_letter_and_contract(browser, live_server, regions) -> None:
@@ -58,22 +50,21 @@ async def test_apply_review_admit_letter_and_contract(browser, live_server, regi
 
     # 2. the team reviews every requirement, records the intake and admits
     team = await (await browser.new_context(locale="nl-NL", accept_downloads=True)).new_page()
-    await _login(team, live_server, team_email)
+    await login(team, live_server, team_email)
     await team.goto(f"{live_server}/team/aanmeldingen")
-    await team.get_by_role("row", name=ORG).get_by_role("link").first.click()
-    await team.get_by_role("button", name="In behandeling nemen").click()
+    await submit(team, team.get_by_role("row", name=ORG).get_by_role("link").first)
+    await submit(team, team.get_by_role("button", name="In behandeling nemen"))
     radios = team.locator("input[type=radio][value=pass]")
     for i in range(await radios.count()):
         await radios.nth(i).check()
-    await team.get_by_role("button", name="Beoordeling opslaan").click()
+    await submit(team, team.get_by_role("button", name="Beoordeling opslaan"))
     await team.locator("#f-held_on").fill(date.today().isoformat())
     await team.locator("#f-participants").fill("Karim (regioteam), Dana (directeur)")
-    await team.get_by_role("button", name="Intakegesprek vastleggen").click()
+    await submit(team, team.get_by_role("button", name="Intakegesprek vastleggen"))
     await team.locator("input[name=decision][value=admit]").check()
     await team.locator("#f-starts_on").fill(date.today().isoformat())
     await team.locator("#f-reason").fill("Voldoet aan alle eisen; visie past bij de regio.")
-    await team.get_by_role("button", name="Besluit vastleggen").click()
-    await team.wait_for_load_state()
+    await submit(team, team.get_by_role("button", name="Besluit vastleggen"))
     assert "Toegelaten" in await team.content()
 
     # 3. the decision letter downloads as a real PDF naming the provider and the decision
@@ -87,7 +78,7 @@ async def test_apply_review_admit_letter_and_contract(browser, live_server, regi
 
     # 4. the provider logs in (fresh browser) and sees its framework contract
     provider = await (await browser.new_context(locale="nl-NL")).new_page()
-    await _login(provider, live_server, applicant_email, applicant_password)
+    await login(provider, live_server, applicant_email, applicant_password)
     await provider.goto(f"{live_server}/portaal")
     content = await provider.content()
     assert ORG in content

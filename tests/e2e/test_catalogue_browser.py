@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from jeugdregio.clock import today
+from tests.support.browser import submit
 from tests.support.search_factories import ListingSpec, build_catalogue
 
 pytestmark = pytest.mark.browser
@@ -48,16 +49,14 @@ async def test_parent_searches_by_profile_and_municipality_and_axe_finds_nothing
     await page.get_by_label("Profiel", exact=True).select_option("2")
     await page.get_by_label("Gemeente").select_option(str(second))
     await page.get_by_label("Sorteren op").select_option("wachttijd")
-    await page.get_by_role("button", name="Zoeken").click()
-    await page.wait_for_load_state()
+    await submit(page, page.get_by_role("button", name="Zoeken"))
     assert "profiel=2" in page.url and f"gemeente={second}" in page.url  # the search can be shared
     names = await page.locator(".cat-hit h3").all_inner_texts()
     assert names == ["Gezinsbegeleiding Het Anker", "Jeugdhulp De Linde"]  # shortest waiting time first
     results_url = page.url
     assert "niet recent bevestigd" in await page.locator(".cat-hit").nth(1).inner_text()
 
-    await page.get_by_role("link", name="Jeugdhulp De Linde").click()
-    await page.wait_for_load_state()
+    await submit(page, page.get_by_role("link", name="Jeugdhulp De Linde"))
     assert await page.get_by_role("heading", level=1).inner_text() == "Jeugdhulp De Linde"
     assert await page.get_by_role("heading", name="Kwaliteit").is_visible()
     assert "Nog geen kwaliteitscijfers beschikbaar" in await page.content()
@@ -86,8 +85,7 @@ async def test_compare_without_javascript(browser, live_server, regions) -> None
         await page.goto(f"{live_server}/catalogus?regio={region.slug}&profiel=2")
         await page.get_by_label("Vergelijk Jeugdhulp De Linde").check()
         await page.get_by_label("Vergelijk Zorgboerderij De Klaver").check()
-        await page.get_by_role("button", name="Vergelijk gekozen aanbieders").click()
-        await page.wait_for_load_state()
+        await submit(page, page.get_by_role("button", name="Vergelijk gekozen aanbieders"))
         assert "/catalogus/vergelijk" in page.url
         headers = await page.locator(".cat-compare-table thead th").all_inner_texts()
         assert headers == ["Jeugdhulp De Linde", "Zorgboerderij De Klaver"]

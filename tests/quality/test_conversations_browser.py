@@ -9,18 +9,11 @@ import pytest
 
 from tests.e2e.conftest import browser, chromium_path, live_server, page  # noqa: F401  (fixtures)
 from tests.quality.test_conversations_http import _conversation
-from tests.support.factories import PASSWORD, RegionFactory
+from tests.support.browser import login, submit
+from tests.support.factories import RegionFactory
 from tests.support.invoicing_factories import invoicing_committed
 
 pytestmark = pytest.mark.browser
-
-
-async def _login(page: Any, base: str, email: str) -> None:  # noqa: F811
-    await page.goto(f"{base}/inloggen")
-    await page.get_by_label("E-mailadres").fill(email)
-    await page.get_by_label("Wachtwoord").fill(PASSWORD)
-    await page.get_by_role("button", name="Inloggen").click()
-    await page.wait_for_load_state()
 
 
 async def test_team_agrees_an_action_and_the_provider_completes_it(
@@ -29,26 +22,24 @@ async def test_team_agrees_an_action_and_the_provider_completes_it(
     world = await invoicing_committed(await regions.create(), users=True)
     cid = await _conversation(world, world.provider_id)
 
-    await _login(page, live_server, world.users["team_contracts"])
+    await login(page, live_server, world.users["team_contracts"])
     await page.goto(f"{live_server}/team/contractgesprekken")
-    await page.get_by_role("link", name="Zorg Een").click()
+    await submit(page, page.get_by_role("link", name="Zorg Een"))
     await page.wait_for_url(f"{live_server}/team/contractgesprekken/{cid}")
     await page.get_by_label("Omschrijving van de actie").fill("Wachttijden per profiel aanleveren")
     await page.get_by_label("Wie voert de actie uit?").select_option("provider")
     await page.get_by_label("Naam van de uitvoerder").fill("Jan Jansen")
     await page.get_by_label("Deadline").fill("2026-06-01")
-    await page.get_by_role("button", name="Actie vastleggen").click()
-    await page.wait_for_load_state()
+    await submit(page, page.get_by_role("button", name="Actie vastleggen"))
     assert await page.get_by_text("De actie is vastgelegd.").is_visible()
     assert await page.get_by_role("cell", name="Wachttijden per profiel aanleveren").is_visible()
 
     await page.context.clear_cookies()
-    await _login(page, live_server, world.users["provider"])
+    await login(page, live_server, world.users["provider"])
     await page.goto(f"{live_server}/portaal/contractgesprekken")
-    await page.get_by_role("link", name="2026-K1").click()
+    await submit(page, page.get_by_role("link", name="2026-K1"))
     await page.get_by_label("Status van de actie").select_option("done")
     await page.get_by_label("Toelichting").fill("Aangeleverd")
-    await page.get_by_role("button", name="Opslaan").click()
-    await page.wait_for_load_state()
+    await submit(page, page.get_by_role("button", name="Opslaan"))
     assert await page.get_by_text("De status van de actie is bijgewerkt.").is_visible()
     assert await page.get_by_text("Afgerond").first.is_visible()

@@ -12,6 +12,7 @@ from jeugdregio.clock import utcnow
 from tests.e2e.conftest import browser, chromium_path, live_server, page  # noqa: F401  (fixtures)
 from tests.e2e.test_catalogue_browser import _axe_problems
 from tests.quality.rating_world import prepared
+from tests.support.browser import submit
 
 pytestmark = pytest.mark.browser
 
@@ -22,15 +23,13 @@ async def test_a_parent_rates_the_help_and_axe_finds_nothing_serious(page: Any, 
     await page.goto(f"{live_server}/beoordelen/{tokens[0]}")
     assert await page.locator("h1").inner_text() == "Wat vond u van de hulp?"
     assert await _axe_problems(page) == []
-    await page.get_by_role("button", name="Versturen").click()  # nothing chosen: the form comes back
-    await page.wait_for_load_state()
+    await submit(page, page.get_by_role("button", name="Versturen"))  # nothing chosen: the form comes back
     assert "Er is een probleem" in await page.content()
     assert await _axe_problems(page) == []
     await page.get_by_label("8", exact=True).check()
     await page.get_by_label("Nu niet, misschien later").check()
     await page.get_by_label("Wilt u nog iets vertellen? (niet verplicht)").fill("Fijne hulp.")
-    await page.get_by_role("button", name="Versturen").click()
-    await page.wait_for_load_state()
+    await submit(page, page.get_by_role("button", name="Versturen"))
     assert await page.locator("h1").inner_text() == "Dank u wel!"
     await page.goto(f"{live_server}/beoordelen/{tokens[0]}")
     assert await page.locator("h1").inner_text() == "Deze link werkt niet meer"
