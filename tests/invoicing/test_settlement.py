@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from invoicing.models import Declaration, LedgerEntry, SettlementRun
 from invoicing.rules import halves, instalments, population_year_cents
 from invoicing.services.ledger import digest_rows, ledger_digest, reverse_entry
-from invoicing.services.settlement import run_settlement
+from invoicing.services.settlement import LANES, run_settlement
 from jeugdregio.errors import Conflict, NotFound, ValidationFailed
 from tests.support.invoicing_factories import (
     InvoicingWorld,
@@ -188,6 +188,48 @@ async def test_without_the_lock_the_constraints_still_pay_once(maker, regions) -
     assert final.status == "done" and final.entries == 11
     keys = await ledger(maker, region.id)
     assert len(keys) == 11
+
+
+async def test_the_declaration_steps_run_in_two_lanes_at_once(maker, regions) -> None:
+    """Each lane's first step waits, before its commit, until the other lane's first step is there too: run one
+    after the other, the first would wait in vain and the run would fail."""
+    region = await regions.create()
+    await seed(region)
+    inside = {steps[0]: asyncio.Event() for steps in LANES}
+
+    async def hook(step: str, when: str) -> None:
+        if when == "before_commit" and step in inside:
+            inside[step].set()
+            await asyncio.wait_for(asyncio.gather(*(e.wait() for e in inside.values())), 10)
+
+    result = await run_settlement(maker, region_id=region.id, period=FEB, actor=finance_actor(region.id),
+                                  now=at(2026, 3, 5), hook=hook)  # fmt: skip
+    assert result.status == "done" and result.entries == 11 and not result.resumed
+    assert all(e.is_set() for e in inside.values())
+
+
+async def test_a_failing_lane_fails_the_run_and_the_rerun_pays_the_rest_once(maker, regions) -> None:
+    region, clean = await regions.create(), await regions.create()
+    await seed(region)
+    await seed(clean)
+    solo = await run_settlement(maker, region_id=clean.id, period=FEB, actor=finance_actor(clean.id),
+                                now=at(2026, 3, 5))  # fmt: skip
+
+    async def hook(step: str, when: str) -> None:
+        if (step, when) == ("month", "before_commit"):
+            raise RuntimeError("verbinding weggevallen")
+
+    with pytest.raises(RuntimeError, match="verbinding weggevallen"):
+        await run_settlement(maker, region_id=region.id, period=FEB, actor=finance_actor(region.id),
+                             now=at(2026, 3, 5), hook=hook)  # fmt: skip
+    async with maker() as s:
+        run = (await s.execute(select(SettlementRun).where(SettlementRun.region_id == region.id))).scalar_one()
+    assert run.status == "failed" and run.error == "RuntimeError: verbinding weggevallen" and run.steps_done < 4
+    assert not [k for k in await ledger(maker, region.id) if k.startswith("month:")]  # its transaction rolled back
+    again = await run_settlement(maker, region_id=region.id, period=FEB, actor=finance_actor(region.id),
+                                 now=at(2026, 3, 6))  # fmt: skip
+    assert again.status == "done" and again.resumed
+    assert (again.entries, again.total_cents) == (solo.entries, solo.total_cents) == (11, solo.total_cents)
 
 
 async def test_reversal_books_the_negative_with_a_reason_once(maker, regions) -> None:

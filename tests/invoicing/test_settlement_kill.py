@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from invoicing.models import LedgerEntry, SettlementRun
 from invoicing.services.ledger import digest_rows
-from invoicing.services.settlement import STEPS, run_settlement
+from invoicing.services.settlement import LANE_STEPS, STEPS, run_settlement
 from tests.invoicing.test_settlement import FEB, Seeded, seed
 from tests.support.invoicing_factories import at, finance_actor
 
@@ -81,8 +81,11 @@ async def test_a_run_killed_at_a_random_point_and_rerun_gives_the_clean_digest(m
     async with maker() as s:
         run = (await s.execute(select(SettlementRun).where(SettlementRun.region_id == killed_region.id))).scalar_one()
         done_before = STEPS.index(target) + (1 if phase == "after_commit" else 0)
-        assert run.steps_done == done_before, (target, phase)
-        assert (run.status == "done") == (done_before == len(STEPS))
+        if target in STEPS[:LANE_STEPS]:  # the other lane may have committed some of its steps: the phase is open
+            assert run.steps_done < LANE_STEPS and run.status == "running", (target, phase, run.steps_done)
+        else:
+            assert run.steps_done == done_before, (target, phase)
+            assert (run.status == "done") == (done_before == len(STEPS))
     result = await run_settlement(maker, region_id=killed_region.id, period=FEB,
                                   actor=finance_actor(killed_region.id), now=at(2026, 3, 6))  # fmt: skip
     assert result.status == "done"
