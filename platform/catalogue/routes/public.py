@@ -14,6 +14,7 @@ from litestar.params import Parameter
 from litestar.serialization import encode_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.routes.fragments import filter_select, hit_cards
 from catalogue.services import search, search_cache
 from jeugdregio.clock import today
 from jeugdregio.errors import ValidationFailed
@@ -58,6 +59,7 @@ async def _search_page(
     response = page(
         request, "catalogue/public_search.html", status_code=422 if found.errors else 200, found=found,
         errors=found.error_dict(), form=found.filters.as_form(), sorts=search.SORTS,
+        cards=hit_cards(found.result.hits, found.filters.regio), select=filter_select,
     )  # fmt: skip
     if anonymous and isinstance(response.content, str):
         body = response.content.encode("utf-8")
@@ -74,7 +76,8 @@ async def profile_guide(request: Request[Any, Any, Any], db: AsyncSession) -> Re
 @get("/catalogus/profielen/{number:int}", include_in_schema=False)
 async def profile_detail(request: Request[Any, Any, Any], db: AsyncSession, number: int) -> Response[str]:
     profile, found = await search.profile_providers(db, number, request.query_params, today=today())
-    return page(request, "catalogue/public_profile.html", profile=profile, found=found)
+    return page(request, "catalogue/public_profile.html", profile=profile, found=found,
+                cards=hit_cards(found.result.hits, found.filters.regio, compare=False))  # fmt: skip
 
 
 @get("/catalogus/aanbieders/{listing_id:int}", include_in_schema=False)

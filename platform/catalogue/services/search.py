@@ -34,6 +34,7 @@ MAX_ID = 2**31 - 1  # ids are PostgreSQL integers: anything larger cannot exist
 SORTS = {"naam": "Naam (A–Z)", "wachttijd": "Kortste wachttijd", "beoordeling": "Hoogste beoordeling door ouders",
          "relevantie": "Best passend bij de zoektekst"}  # fmt: skip
 FILTER_KEYS = ("q", "profiel", "gemeente", "vorm", "wachttijd", "doelgroep", "taal", "identiteit", "sorteer")
+FORM_KEYS = ("regio", *FILTER_KEYS)  # Filters' string fields, in order
 
 
 @dataclass(frozen=True)
@@ -172,10 +173,10 @@ class Filters:
     pagina: int = 1
 
     def as_form(self) -> dict[str, str]:
-        return {k: v for k, v in asdict(self).items() if k != "pagina"}
+        return {k: getattr(self, k) for k in FORM_KEYS}  # not asdict(): it deep-copies, on every search page
 
     def url(self, path: str = "/catalogus", **changes: Any) -> str:
-        values = asdict(replace(self, **changes))
+        values: dict[str, Any] = {**self.as_form(), "pagina": self.pagina, **changes}
         if values["pagina"] == 1:
             values.pop("pagina")
         query = urlencode({k: v for k, v in values.items() if v not in ("", None)})
