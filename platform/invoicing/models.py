@@ -51,7 +51,12 @@ class Declaration(SQLModel, table=True):
     """An accepted declaration (declaratie): start, end with results, a month of care, or P×Q units.
 
     Refused declarations are never stored: the sender gets the Dutch reason per line at once. The payment-speed
-    clock runs received_at → checked_at → settled_at → paid_at."""
+    clock runs received_at → checked_at → settled_at → paid_at.
+
+    Settlement and payment change status, status_reason, amount_cents, settled_at and paid_at of many rows at once.
+    No index covers those columns (not even in a partial index's condition: withdrawal has its own column), and
+    pages are half filled (fillfactor 50), so those UPDATEs are HOT: a new row version on the same page and no
+    index entries, instead of one in each of the table's indexes (ADR 0010)."""
 
     __tablename__ = "invoicing_declaration"
     __table_args__ = (
@@ -59,6 +64,7 @@ class Declaration(SQLModel, table=True):
         CheckConstraint("units IS NULL OR units >= 0", name="units_not_negative"),
         CheckConstraint("amount_cents >= 0", name="amount_not_negative"),
         CheckConstraint("status IN ('accepted','settled','paid','not_payable','withdrawn')", name="status_known"),
+        CheckConstraint("withdrawn = (status = 'withdrawn')", name="withdrawn_is_status"),
         # at most once per arrangement, whatever the race (QUALITY-BAR §2.2)
         Index(
             "uq_invoicing_declaration_once",
@@ -66,7 +72,7 @@ class Declaration(SQLModel, table=True):
             "arrangement_id",
             "kind",
             unique=True,
-            postgresql_where=text("kind IN ('start','end') AND status <> 'withdrawn'"),
+            postgresql_where=text("kind IN ('start','end') AND NOT withdrawn"),
         ),
         Index(
             "uq_invoicing_declaration_period",
@@ -75,10 +81,10 @@ class Declaration(SQLModel, table=True):
             "kind",
             "period",
             unique=True,
-            postgresql_where=text("kind IN ('month','pxq') AND status <> 'withdrawn'"),
+            postgresql_where=text("kind IN ('month','pxq') AND NOT withdrawn"),
         ),
         Index("ix_invoicing_declaration_provider", "region_id", "provider_id", "received_at"),
-        Index("ix_invoicing_declaration_status", "region_id", "status"),
+        {"postgresql_with": {"fillfactor": 50}},  # room for the settled and paid versions (HOT), see above
     )
     id: int | None = Field(default=None, primary_key=True)
     region_id: int = Field(foreign_key="jeugdregio_region.id")
@@ -90,6 +96,7 @@ class Declaration(SQLModel, table=True):
     units: int | None = None  # P×Q
     amount_cents: int = cents()  # what this declaration is worth under the tariff (0 when not payable)
     status: str = Field(default="accepted", max_length=20)
+    withdrawn: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})  # = status 'withdrawn'
     status_reason: str = ""  # plain Dutch, e.g. "Tweede 50 % niet betaalbaar: doelen niet behaald."
     channel: str = Field(max_length=10)  # web | api | csv
     batch_id: int | None = Field(default=None, foreign_key="invoicing_declaration_batch.id", index=True)

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from contracts.models import Arrangement
 from invoicing.models import Declaration, LedgerEntry
@@ -204,3 +205,41 @@ async def test_a_start_date_outside_the_window_is_an_error_on_the_date_field(ses
     with pytest.raises(ValidationFailed) as exc:
         await _declare(session, world, DeclarationIn("start", date(2025, 10, 1), arrangement_id=aid))
     assert "datum" in exc.value.by_field()
+
+
+async def test_no_index_covers_what_settlement_and_payment_change(session) -> None:
+    """Settlement and payment update status, reason, amount and the clock of many declarations at once; with no
+    index on those columns (not even in a partial index's condition) and half-filled pages, PostgreSQL updates
+    them in place on the page (HOT) instead of adding an entry to every index (ADR 0010)."""
+    changed = {"status", "status_reason", "amount_cents", "settled_at", "paid_at"}
+    indexes = (await session.execute(text(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), "
+        "coalesce(pg_get_expr(i.indpred, i.indrelid), '') FROM pg_index i "
+        "WHERE i.indrelid = 'invoicing_declaration'::regclass"))).all()  # fmt: skip
+    assert len(indexes) >= 5  # the primary key, the two once-only indexes, provider, arrangement, batch
+    for name, definition, condition in indexes:
+        columns = definition.split(" USING ", 1)[1]
+        assert not [c for c in changed if f"{c}" in columns.replace("withdrawn", "")], (name, definition)
+        assert "status" not in condition, (name, condition)
+    options = (await session.execute(text(
+        "SELECT reloptions FROM pg_class WHERE oid = 'invoicing_declaration'::regclass"))).scalar_one()  # fmt: skip
+    assert "fillfactor=50" in (options or [])
+
+
+async def test_a_withdrawn_declaration_frees_its_place_and_needs_its_flag(session, regions) -> None:
+    world = await build_invoicing(session, await regions.create())
+    aid = await add_arrangement(session, world, tariff_cents=100_000)
+    first = await _declare(session, world, DeclarationIn("start", date(2026, 1, 10), arrangement_id=aid))
+    with pytest.raises(IntegrityError, match="withdrawn_is_status"):  # the status alone is refused
+        async with session.begin_nested():
+            await session.execute(update(Declaration).where(Declaration.id == first.id).values(status="withdrawn"))
+    await session.execute(update(Declaration).where(Declaration.id == first.id)
+                          .values(status="withdrawn", withdrawn=True))  # fmt: skip
+    await session.execute(update(Arrangement).where(Arrangement.id == aid)
+                          .values(status="agreed", start_date=None))  # fmt: skip
+    again = await _declare(session, world, DeclarationIn("start", date(2026, 1, 12), arrangement_id=aid))
+    assert again.id != first.id and again.status == "accepted"
+    rows = (await session.execute(select(Declaration.status, Declaration.withdrawn)
+                                  .where(Declaration.arrangement_id == aid)
+                                  .order_by(Declaration.id))).all()  # type: ignore[arg-type]  # fmt: skip
+    assert [tuple(r) for r in rows] == [("withdrawn", True), ("accepted", False)]

@@ -230,8 +230,8 @@ async def add_declaration(
     values = dict(region_id=world.region.id, provider_id=provider_id or world.provider_id,
                   arrangement_id=arrangement_id,
                   municipality_id=municipality_id or world.municipality_ids[0], kind=kind, period=period, units=units,
-                  amount_cents=amount_cents, status=status, status_reason="", channel=channel, external_ref="",
-                  received_at=now, checked_at=now)  # fmt: skip
+                  amount_cents=amount_cents, status=status, withdrawn=status == "withdrawn", status_reason="",
+                  channel=channel, external_ref="", received_at=now, checked_at=now)  # fmt: skip
     return int((await s.execute(insert(Declaration).values(**values).returning(Declaration.id))).scalar_one())
 
 

@@ -165,7 +165,7 @@ WITH w AS (
 ), ex AS (
     SELECT d.arrangement_id, d.kind, count(*) AS n, coalesce(sum(d.units), 0) AS units
     FROM invoicing_declaration d
-    WHERE d.region_id = :region_id AND d.status <> 'withdrawn'
+    WHERE d.region_id = :region_id AND NOT d.withdrawn
       AND d.arrangement_id IN (SELECT arr_id FROM tmp_decl_checked WHERE arr_id IS NOT NULL)
     GROUP BY d.arrangement_id, d.kind
 ), cap AS (  -- arrangements whose months (file + database) pass the cap, or whose units pass the volume
@@ -184,7 +184,7 @@ WITH w AS (
     SELECT DISTINCT c.row_no
     FROM tmp_decl_checked c
     JOIN invoicing_declaration d ON d.region_id = :region_id AND d.arrangement_id = c.arr_id AND d.kind = c.kind
-         AND d.status <> 'withdrawn' AND (c.kind IN ('start', 'end') OR d.period = c.period)
+         AND NOT d.withdrawn AND (c.kind IN ('start', 'end') OR d.period = c.period)
 )
 SELECT x.row_no, e.err, sum(cardinality(x.errs)) OVER () AS total
 FROM (

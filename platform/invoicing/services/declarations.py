@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import false, func, select, true
+from sqlalchemy import false, func, not_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contracts.public import (
     ARRANGEMENTS,
@@ -132,7 +133,7 @@ async def _count(session: AsyncSession, region_id: int, arrangement_id: int, kin
         await session.execute(
             select(func.count(), func.coalesce(func.sum(Declaration.units), 0)).where(
                 Declaration.region_id == region_id, Declaration.arrangement_id == arrangement_id,
-                Declaration.kind == kind, Declaration.status != "withdrawn")
+                Declaration.kind == kind, not_(col(Declaration.withdrawn)))
         )
     ).one()  # fmt: skip
     return int(n), int(units)
@@ -141,7 +142,7 @@ async def _count(session: AsyncSession, region_id: int, arrangement_id: int, kin
 async def _exists(session: AsyncSession, region_id: int, arrangement_id: int, kind: str, period: date | None
                   ) -> Declaration | None:  # fmt: skip
     q = select(Declaration).where(Declaration.region_id == region_id, Declaration.arrangement_id == arrangement_id,
-                                  Declaration.kind == kind, Declaration.status != "withdrawn")  # fmt: skip
+                                  Declaration.kind == kind, not_(col(Declaration.withdrawn)))  # fmt: skip
     if period is not None:
         q = q.where(Declaration.period == period)
     return (await session.execute(q.limit(1))).scalar_one_or_none()
