@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import MetaData, text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 
@@ -51,6 +52,35 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     }
     options.update(kwargs)
     return create_async_engine(async_url(url), **options)
+
+
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def ping_when_idle(engine: AsyncEngine, idle_seconds: float = PING_AFTER_IDLE_SECONDS) -> AsyncEngine:
+    """For an engine made with `pool_pre_ping=False`: ping a pooled connection on checkout only when it has been
+    idle in the pool for more than `idle_seconds`, instead of on every checkout (a round trip per request on the
+    hot path). A connection that does not answer is replaced before anyone uses it. One that broke within the
+    last seconds (a server restart under load) fails its first statement instead: SQLAlchemy then drops it from
+    the pool and the request gets the usual 503 (`is_unavailable`)."""
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since <= idle_seconds:
+            return
+        try:
+            alive = engine.sync_engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the dialect raises on a dead connection
+            raise DisconnectionError("idle connection did not answer the ping") from exc
+        if not alive:
+            raise DisconnectionError("idle connection did not answer the ping")
+
+    return engine
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
