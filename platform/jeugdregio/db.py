@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 
 from jeugdregio.settings import async_url
@@ -81,6 +81,14 @@ def ping_when_idle(engine: AsyncEngine, idle_seconds: float = PING_AFTER_IDLE_SE
             raise DisconnectionError("idle connection did not answer the ping")
 
     return engine
+
+
+async def driver(conn: AsyncConnection | AsyncSession) -> Any:
+    """The asyncpg connection under a SQLAlchemy connection or session (in its current transaction, if any), for
+    the few hot-path reads that skip SQLAlchemy's statement and result layers. asyncpg prepares and caches each
+    statement per connection; parameters are `$n`, never text pasted into SQL."""
+    sa_conn = conn if isinstance(conn, AsyncConnection) else await conn.connection()
+    return (await sa_conn.get_raw_connection()).driver_connection
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -22,6 +22,7 @@ from catalogue import queries
 from catalogue.rules import MAX_WAITING_WEEKS, normalise, trigrams, waiting_time_fresh
 from catalogue.services import search_cache
 from catalogue.services.quality_figures import ListingQuality, PublishedFigure, quality_of_listings
+from jeugdregio.db import driver
 from jeugdregio.errors import FieldError, NotFound
 from jeugdregio.spreadsheets import csv_bytes
 from jeugdregio.tables import Region
@@ -355,10 +356,7 @@ async def search_listings(session: Db, criteria: queries.Criteria, *, page: int,
 async def _fetch(session: Db, sql: queries.Sql, arguments: list[Any]) -> list[Any]:
     """Run a precompiled statement on the driver's connection (asyncpg prepares and caches it per connection)
     in the session's or connection's current transaction, if any."""
-    conn = session if isinstance(session, AsyncConnection) else await session.connection()
-    raw = await conn.get_raw_connection()
-    driver: Any = raw.driver_connection
-    return list(await driver.fetch(sql.text, *arguments))
+    return list(await (await driver(session)).fetch(sql.text, *arguments))
 
 
 def _published(r: Any) -> PublishedFigure | None:
