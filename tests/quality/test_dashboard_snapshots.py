@@ -1,7 +1,7 @@
 """Dashboard snapshots (quality.services.dashboard_snapshots, ADR 0012): what is stored is what was built; the
 team's snapshot lasts its Dutch day and "Nu bijwerken" rebuilds it; a published one lasts its month; the nightly
 job rebuilds what is outdated and prepares the default period; two requests at once build a missing snapshot
-once; a change of the indicator settings drops the team's snapshots.
+once; a change of the indicator settings drops the team's snapshots; a population import renews the team's.
 
 The world is test_dashboard's: 35 arrangements ended in 2026-H1 (P 12, Q 23)."""
 
@@ -180,3 +180,40 @@ async def test_new_indicator_settings_drop_the_teams_snapshots(
     rows = await _snapshot_rows(w)
     assert not [k for k in rows if k[0] == "region:0"]
     assert [k for k in rows if k[0] == f"municipality:{w.m1}"]  # the month's publication stays
+
+
+async def _team_youths(w: QualityWorld) -> set[Any]:
+    """The youths 0–17 of 2026-H1 in the team's stored page snapshot (what the page and its charts read)."""
+    async with w.inv.region.maker() as s:
+        payload = (await s.execute(select(S.payload).where(S.region_id == w.region_id, S.scope_key == "region:0",
+                                                           S.variant == "page"))).scalar_one()  # fmt: skip
+    return {row[3][0] for row in payload["tables"]["bevolking"]["rows"] if row[1][1] == "2026-H1"}
+
+
+async def test_a_population_import_refreshes_the_teams_figures_but_not_the_publication(
+    client: httpx.AsyncClient, regions: RegionFactory
+) -> None:
+    from invoicing.services.population import import_population
+    from jeugdregio.audit import Actor
+    from jeugdregio.tables import Municipality
+
+    w = await _world(regions)
+    await _as(client, w, "team_quality")
+    await client.get(f"/team/kwaliteit?periode={H1.label}")
+    await _as(client, w, "municipality")
+    await client.get(f"/gemeente/dashboard?periode={H1.label}")
+    before = await _snapshot_rows(w)
+    assert 12345 not in await _team_youths(w)
+    async with w.inv.region.maker() as s:
+        code = (await s.execute(select(Municipality.cbs_code).where(Municipality.id == w.m1))).scalar_one()
+        content = f"gemeentecode;jaar;inwoners;jeugdigen_0_17\n{code};2026;77777;12345\n".encode()
+        await import_population(s, w.region_id, content, actor=Actor.system("test", w.region_id),
+                                now=datetime.now(UTC))  # fmt: skip
+        await s.commit()
+    await _as(client, w, "team_quality")
+    assert (await client.get(f"/team/kwaliteit?periode={H1.label}")).status_code == 200
+    assert 12345 in await _team_youths(w)  # rebuilt the same day: the import is newer than the snapshot
+    after = await _snapshot_rows(w)
+    assert after[("region:0", H1.label, "page")] > before[("region:0", H1.label, "page")]
+    key = next(k for k in before if k[0] == f"municipality:{w.m1}")
+    assert after[key] == before[key]  # the municipality's publication waits for its month

@@ -3,8 +3,9 @@ stored in quality_dashboard_snapshot, so a page, a chart or a download reads one
 region's arrangements (seconds at national size) on every request.
 
 Freshness follows who looks:
-- the regional team (scope region): a snapshot is current on the Dutch calendar day it was built; the nightly
-  job rebuilds the ones in use, and "Nu bijwerken" on the page rebuilds one period at once;
+- the regional team (scope region): a snapshot is current on the Dutch calendar day it was built, unless a
+  population table was imported after it; the nightly job rebuilds the ones in use, and "Nu bijwerken" on the
+  page rebuilds one period at once;
 - municipalities and providers: a snapshot is current in the calendar month it was built. Their figures are
   publications (quality.rules), refreshed in monthly batches (DOMAIN.md §6): everyone sees the same published
   figures all month, and the history rule compares one monthly publication with the next.
@@ -25,6 +26,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invoicing.public import POPULATION_FIGURES
 from jeugdregio.clock import today
 from jeugdregio.tables import Municipality
 from quality.models import DashboardSnapshot
@@ -105,13 +107,26 @@ async def dashboard_view(
     """The dashboard as the viewer gets it: the current snapshot, or a new one built (and stored) now."""
     variant = variant_for(scope, export=export)
     row = await _stored(session, scope, period, variant)
-    if row is not None and row.payload.get("format") == FORMAT and is_current(scope.kind, row.built_at, now):
+    if await _usable(session, scope, row, now):
         return decode(row.payload, scope, period, row.built_at)
     await _lock(session, scope, period, variant)
     row = await _stored(session, scope, period, variant)  # another request may have built it meanwhile
-    if row is not None and row.payload.get("format") == FORMAT and is_current(scope.kind, row.built_at, now):
+    if await _usable(session, scope, row, now):
         return decode(row.payload, scope, period, row.built_at)
     return await rebuild(session, scope, period, variant=variant, now=now)
+
+
+async def _usable(session: AsyncSession, scope: Scope, row: Any, now: datetime) -> bool:
+    """A stored snapshot in the current format, current for its kind; the team's also not older than the last
+    population import (the team imports the table and expects its figures at once; published ones wait for the
+    next month's publication like everything else)."""
+    if row is None or row.payload.get("format") != FORMAT or not is_current(scope.kind, row.built_at, now):
+        return False
+    if scope.kind != "region":
+        return True
+    imported = (await session.execute(select(func.max(POPULATION_FIGURES.c.imported_at))
+                                      .where(POPULATION_FIGURES.c.region_id == scope.region_id))).scalar()  # fmt: skip
+    return imported is None or imported <= row.built_at
 
 
 async def _lock(session: AsyncSession, scope: Scope, period: Period, variant: str) -> None:
