@@ -181,7 +181,6 @@ class Listing(SQLModel, table=True):
         UniqueConstraint("region_id", "provider_id"),
         CheckConstraint("status IN ('active','suspended','ended')", name="status_known"),
         Index("ix_catalogue_listing_search", "search_vector", postgresql_using="gin"),
-        Index("ix_catalogue_listing_trigrams", "search_trigrams", postgresql_using="gin"),
     )
     id: int | None = Field(default=None, primary_key=True)
     region_id: int = Field(foreign_key="jeugdregio_region.id", index=True)
