@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -427,3 +428,20 @@ async def test_demo_conversations_hold_the_past_ones_with_actions_carried_forwar
     n = (await session.execute(select(func.count()).select_from(ConversationAction)
                                .where(ConversationAction.region_id == region.id))).scalar_one()  # type: ignore[arg-type]  # fmt: skip
     assert n == 4
+
+
+async def test_the_pack_is_drawn_and_rendered_off_the_event_loop(
+    session: AsyncSession, regions: RegionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most of a second of CPU: it runs in a worker thread, so the worker's event loop keeps answering meanwhile."""
+    w, conversation_id = await _pack_world(session, regions)
+    render, threads = pack.render_pack, []
+
+    def recorded(*args: Any, **kwargs: Any) -> bytes:
+        threads.append(threading.get_ident())
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(pack, "render_pack", recorded)
+    pdf, _ = await pack.conversation_pack(session, team(w.region.id), conversation_id, now=NOW)
+    assert pdf.startswith(b"%PDF") and "Zorg Een" in _pdf_text(pdf)
+    assert threads and threads[0] != threading.get_ident()

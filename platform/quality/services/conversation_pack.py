@@ -20,6 +20,7 @@ a whole, never another individual provider."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gc
 import io
@@ -449,4 +450,7 @@ async def conversation_pack(
     Returns (pdf, file name)."""
     conversation = await load_conversation(session, principal, conversation_id)
     figures = await pack_figures(session, conversation)
-    return render_pack(figures, generated_at=now), f"gesprekspakket-{conversation.period_label}-{conversation.id}.pdf"
+    # Drawing and rendering take most of a second of CPU: in a worker thread, so the event loop keeps answering
+    # the worker's other requests meanwhile (it gets the GIL back every few milliseconds) instead of stalling
+    pdf = await asyncio.to_thread(render_pack, figures, generated_at=now)
+    return pdf, f"gesprekspakket-{conversation.period_label}-{conversation.id}.pdf"
