@@ -445,3 +445,19 @@ async def test_the_pack_is_drawn_and_rendered_off_the_event_loop(
     pdf, _ = await pack.conversation_pack(session, team(w.region.id), conversation_id, now=NOW)
     assert pdf.startswith(b"%PDF") and "Zorg Een" in _pdf_text(pdf)
     assert threads and threads[0] != threading.get_ident()
+
+
+def test_the_legends_stand_above_the_bars_and_inside_the_chart() -> None:
+    """Full bars (100 %) reach every corner of the axes: a legend inside them would cover some."""
+    from matplotlib import rc_context
+
+    full = [pack.Indicator(key, INDICATOR_BY_KEY[key].label, "", 5, 5, 8, 8) for key in pack.PACK_INDICATORS]
+    volumes = [pack.VolumeRow(f"Profiel {n}: X", 40, 40) for n in range(1, 11)]
+    with rc_context(pack.CHART_RC):
+        for fig, _canvas in (pack.indicator_figure(full, "Zorgaanbieder Met Een Heel Lange Naam B.V."),
+                             pack.volume_figure(volumes)):  # fmt: skip
+            fig.draw_without_rendering()
+            ax = fig.axes[0]
+            legend = ax.get_legend().get_window_extent()
+            assert not legend.overlaps(ax.get_window_extent()), (legend, ax.get_window_extent())
+            assert fig.bbox.x0 <= legend.x0 and legend.x1 <= fig.bbox.x1 and legend.y1 <= fig.bbox.y1

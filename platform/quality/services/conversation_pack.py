@@ -333,49 +333,62 @@ def _svg_data_uri(fig: Any, canvas: Any) -> str:
 
 def indicator_chart(indicators: list[Indicator], provider: str) -> str:
     """Grouped horizontal bars: the provider's share beside the region's, per indicator (percent)."""
-    rc_context, Figure, Canvas = _matplotlib()
+    rc_context, _, _ = _matplotlib()
     with rc_context(CHART_RC):
-        fig = Figure(figsize=(6.4, 3.2))
-        canvas = Canvas(fig)
-        ax = fig.add_subplot()
-        fig.subplots_adjust(left=0.27, right=0.98, top=0.97, bottom=0.16)
-        ys = list(range(len(indicators)))
-        mine = [100 * (i.share or 0) for i in indicators]
-        region = [100 * (i.region_share or 0) for i in indicators]
-        # clip_on=False: the bars stay inside the axes anyway (0-100 %), and unclipped they draw faster in WeasyPrint
-        ax.barh([y + 0.2 for y in ys], mine, height=0.4, color="#00457d", label=provider[:40], clip_on=False)
-        ax.barh([y - 0.2 for y in ys], region, height=0.4, color="#9bb7d4", label="Regio (benchmark)", clip_on=False)
-        ax.set_yticks(ys, [i.label for i in indicators])
-        ax.invert_yaxis()
-        ax.set_xlabel("procent van de beëindigde arrangementen")
-        ax.set_xlim(0, 100)
-        ax.legend(loc="lower right", frameon=False)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        return _svg_data_uri(fig, canvas)
+        return _svg_data_uri(*indicator_figure(indicators, provider))
+
+
+def indicator_figure(indicators: list[Indicator], provider: str) -> tuple[Any, Any]:
+    """The indicator chart's figure and canvas (made inside `rc_context(CHART_RC)`). The legend stands above the
+    axes, so it never covers a bar however long the bars are."""
+    _, Figure, Canvas = _matplotlib()
+    fig = Figure(figsize=(6.4, 3.4))
+    canvas = Canvas(fig)
+    ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.27, right=0.98, top=0.86, bottom=0.15)
+    ys = list(range(len(indicators)))
+    mine = [100 * (i.share or 0) for i in indicators]
+    region = [100 * (i.region_share or 0) for i in indicators]
+    # clip_on=False: the bars stay inside the axes anyway (0-100 %), and unclipped they draw faster in WeasyPrint
+    ax.barh([y + 0.2 for y in ys], mine, height=0.4, color="#00457d", label=provider[:40], clip_on=False)
+    ax.barh([y - 0.2 for y in ys], region, height=0.4, color="#9bb7d4", label="Regio (benchmark)", clip_on=False)
+    ax.set_yticks(ys, [i.label for i in indicators])
+    ax.invert_yaxis()
+    ax.set_xlabel("procent van de beëindigde arrangementen")
+    ax.set_xlim(0, 100)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), ncols=2, frameon=False, borderaxespad=0)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig, canvas
 
 
 def volume_chart(volumes: list[VolumeRow]) -> str | None:
     if not volumes:
         return None
-    rc_context, Figure, Canvas = _matplotlib()
+    rc_context, _, _ = _matplotlib()
     with rc_context(CHART_RC):
-        fig = Figure(figsize=(6.4, 2.4))
-        canvas = Canvas(fig)
-        ax = fig.add_subplot()
-        fig.subplots_adjust(left=0.1, right=0.98, top=0.95, bottom=0.14)
-        xs = list(range(len(volumes)))
-        # clip_on=False: autoscaled, so the bars stay inside the axes
-        ax.bar([x - 0.2 for x in xs], [v.started for v in volumes], width=0.4, color="#00457d", label="Gestart",
-               clip_on=False)
-        ax.bar([x + 0.2 for x in xs], [v.ended for v in volumes], width=0.4, color="#e07b00", label="Beëindigd",
-               clip_on=False)
-        ax.set_xticks(xs, [v.profile.split(":")[0] for v in volumes])
-        ax.set_ylabel("aantal arrangementen")
-        ax.legend(frameon=False)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        return _svg_data_uri(fig, canvas)
+        return _svg_data_uri(*volume_figure(volumes))
+
+
+def volume_figure(volumes: list[VolumeRow]) -> tuple[Any, Any]:
+    """Started and ended arrangements per profile (made inside `rc_context(CHART_RC)`); the legend above the axes."""
+    _, Figure, Canvas = _matplotlib()
+    fig = Figure(figsize=(6.4, 2.6))
+    canvas = Canvas(fig)
+    ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.84, bottom=0.13)
+    xs = list(range(len(volumes)))
+    # clip_on=False: autoscaled, so the bars stay inside the axes
+    ax.bar([x - 0.2 for x in xs], [v.started for v in volumes], width=0.4, color="#00457d", label="Gestart",
+           clip_on=False)
+    ax.bar([x + 0.2 for x in xs], [v.ended for v in volumes], width=0.4, color="#e07b00", label="Beëindigd",
+           clip_on=False)
+    ax.set_xticks(xs, [v.profile.split(":")[0] for v in volumes])
+    ax.set_ylabel("aantal arrangementen")
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), ncols=2, frameon=False, borderaxespad=0)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig, canvas
 
 
 # ---- the PDF -------------------------------------------------------------------------------------------------
