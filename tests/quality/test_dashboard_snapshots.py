@@ -211,7 +211,8 @@ async def test_a_population_import_refreshes_the_teams_figures_but_not_the_publi
                                 now=datetime.now(UTC))  # fmt: skip
         await s.commit()
     await _as(client, w, "team_quality")
-    assert (await client.get(f"/team/kwaliteit?periode={H1.label}")).status_code == 200
+    page = await client.get(f"/team/kwaliteit?periode={H1.label}")
+    assert page.status_code == 200 and "<td>12.345</td>" in page.text  # the imported youths 0–17, on the page
     assert 12345 in await _team_youths(w)  # rebuilt the same day: the import is newer than the snapshot
     after = await _snapshot_rows(w)
     assert after[("region:0", H1.label, "page")] > before[("region:0", H1.label, "page")]
