@@ -4,11 +4,11 @@ the decision letter downloads → the provider logs in and sees its framework co
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 from pypdf import PdfReader
 
+from jeugdregio.clock import today
 from tests.support.browser import login, submit
 
 pytestmark = pytest.mark.browser
@@ -58,11 +58,11 @@ async def test_apply_review_admit_letter_and_contract(browser, live_server, regi
     for i in range(await radios.count()):
         await radios.nth(i).check()
     await submit(team, team.get_by_role("button", name="Beoordeling opslaan"))
-    await team.locator("#f-held_on").fill(date.today().isoformat())
+    await team.locator("#f-held_on").fill(today().isoformat())
     await team.locator("#f-participants").fill("Karim (regioteam), Dana (directeur)")
     await submit(team, team.get_by_role("button", name="Intakegesprek vastleggen"))
     await team.locator("input[name=decision][value=admit]").check()
-    await team.locator("#f-starts_on").fill(date.today().isoformat())
+    await team.locator("#f-starts_on").fill(today().isoformat())
     await team.locator("#f-reason").fill("Voldoet aan alle eisen; visie past bij de regio.")
     await submit(team, team.get_by_role("button", name="Besluit vastleggen"))
     assert "Toegelaten" in await team.content()
