@@ -163,14 +163,19 @@ async def test_two_requests_at_once_build_a_missing_snapshot_once(
     assert calls == [scope.key] and a == b
 
 
-async def test_new_indicator_settings_drop_the_teams_snapshots(
-    client: httpx.AsyncClient, regions: RegionFactory
-) -> None:
-    w = await _world(regions)
+async def _team_and_municipality_look(client: httpx.AsyncClient, w: QualityWorld) -> None:
+    """The team and a municipality each open their dashboard for H1 (which stores both snapshots)."""
     await _as(client, w, "team_quality")
     await client.get(f"/team/kwaliteit?periode={H1.label}")
     await _as(client, w, "municipality")
     await client.get(f"/gemeente/dashboard?periode={H1.label}")
+
+
+async def test_new_indicator_settings_drop_the_teams_snapshots(
+    client: httpx.AsyncClient, regions: RegionFactory
+) -> None:
+    w = await _world(regions)
+    await _team_and_municipality_look(client, w)
     await _as(client, w, "team_quality")
     token = await csrf(client, "/team/kwaliteit/instellingen")
     saved = await client.post("/team/kwaliteit/instellingen", data={
@@ -198,10 +203,7 @@ async def test_a_population_import_refreshes_the_teams_figures_but_not_the_publi
     from jeugdregio.tables import Municipality
 
     w = await _world(regions)
-    await _as(client, w, "team_quality")
-    await client.get(f"/team/kwaliteit?periode={H1.label}")
-    await _as(client, w, "municipality")
-    await client.get(f"/gemeente/dashboard?periode={H1.label}")
+    await _team_and_municipality_look(client, w)
     before = await _snapshot_rows(w)
     assert 12345 not in await _team_youths(w)
     async with w.inv.region.maker() as s:

@@ -331,6 +331,23 @@ def _svg_data_uri(fig: Any, canvas: Any) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _frame(size: tuple[float, float], *, left: float, top: float, bottom: float) -> tuple[Any, Any, Any]:
+    """(figure, its SVG canvas, one axes) with fixed margins; room above the axes for the legend."""
+    _, Figure, Canvas = _matplotlib()
+    fig = Figure(figsize=size)
+    canvas = Canvas(fig)
+    ax = fig.add_subplot()
+    fig.subplots_adjust(left=left, right=0.98, top=top, bottom=bottom)
+    return fig, canvas, ax
+
+
+def _finish(ax: Any) -> None:
+    """The legend in one row above the axes (never over a bar), and no top or right spine."""
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), ncols=2, frameon=False, borderaxespad=0)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
 def indicator_chart(indicators: list[Indicator], provider: str) -> str:
     """Grouped horizontal bars: the provider's share beside the region's, per indicator (percent)."""
     rc_context, _, _ = _matplotlib()
@@ -341,11 +358,7 @@ def indicator_chart(indicators: list[Indicator], provider: str) -> str:
 def indicator_figure(indicators: list[Indicator], provider: str) -> tuple[Any, Any]:
     """The indicator chart's figure and canvas (made inside `rc_context(CHART_RC)`). The legend stands above the
     axes, so it never covers a bar however long the bars are."""
-    _, Figure, Canvas = _matplotlib()
-    fig = Figure(figsize=(6.4, 3.4))
-    canvas = Canvas(fig)
-    ax = fig.add_subplot()
-    fig.subplots_adjust(left=0.27, right=0.98, top=0.86, bottom=0.15)
+    fig, canvas, ax = _frame((6.4, 3.4), left=0.27, top=0.86, bottom=0.15)
     ys = list(range(len(indicators)))
     mine = [100 * (i.share or 0) for i in indicators]
     region = [100 * (i.region_share or 0) for i in indicators]
@@ -356,9 +369,7 @@ def indicator_figure(indicators: list[Indicator], provider: str) -> tuple[Any, A
     ax.invert_yaxis()
     ax.set_xlabel("procent van de beëindigde arrangementen")
     ax.set_xlim(0, 100)
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), ncols=2, frameon=False, borderaxespad=0)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    _finish(ax)
     return fig, canvas
 
 
@@ -372,11 +383,7 @@ def volume_chart(volumes: list[VolumeRow]) -> str | None:
 
 def volume_figure(volumes: list[VolumeRow]) -> tuple[Any, Any]:
     """Started and ended arrangements per profile (made inside `rc_context(CHART_RC)`); the legend above the axes."""
-    _, Figure, Canvas = _matplotlib()
-    fig = Figure(figsize=(6.4, 2.6))
-    canvas = Canvas(fig)
-    ax = fig.add_subplot()
-    fig.subplots_adjust(left=0.1, right=0.98, top=0.84, bottom=0.13)
+    fig, canvas, ax = _frame((6.4, 2.6), left=0.1, top=0.84, bottom=0.13)
     xs = list(range(len(volumes)))
     # clip_on=False: autoscaled, so the bars stay inside the axes
     ax.bar([x - 0.2 for x in xs], [v.started for v in volumes], width=0.4, color="#00457d", label="Gestart",
@@ -385,9 +392,7 @@ def volume_figure(volumes: list[VolumeRow]) -> tuple[Any, Any]:
            clip_on=False)
     ax.set_xticks(xs, [v.profile.split(":")[0] for v in volumes])
     ax.set_ylabel("aantal arrangementen")
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), ncols=2, frameon=False, borderaxespad=0)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    _finish(ax)
     return fig, canvas
 
 
