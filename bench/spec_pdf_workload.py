@@ -25,15 +25,31 @@ FLOOR_HTML = (
     "<body><h1>Eén pagina</h1><p>De kleinste eerlijke WeasyPrint-opdracht: één pagina tekst.</p></body></html>"
 )
 
+# every ledger entry has one source (ADR 0013): here a zero lump sum per provider and municipality
+_SOURCES_SQL = text(
+    """
+    INSERT INTO invoicing_lump_sum
+        (region_id, provider_id, municipality_id, year, yearly_cents, description, created_at)
+    SELECT :region_id, p.id, m.id, 1900, 0, 'bench: bron van de regels', now()
+    FROM unnest(CAST(:provider_ids AS int[])) AS p(id), unnest(CAST(:municipality_ids AS int[])) AS m(id)
+    ON CONFLICT DO NOTHING
+    """
+)
 _LEDGER_SQL = text(
     """
     INSERT INTO invoicing_ledger_entry
-        (region_id, period, provider_id, municipality_id, kind, amount_cents, dedupe_key, reason, created_at)
-    SELECT :region_id, :period, p.id, m.ids[1 + (p.id * 7 + g) % cardinality(m.ids)],
-           (ARRAY['start_half','result_half','month','pxq'])[1 + (p.id + g) % 4],
-           10000 + ((p.id * 7919 + g * 104729) % 250000), 'bench:' || p.id || ':' || g, '', now()
-    FROM (SELECT CAST(:municipality_ids AS int[]) AS ids) AS m, unnest(CAST(:provider_ids AS int[])) AS p(id),
-         generate_series(1, 6 + (p.id * 13) % 35) AS g
+        (region_id, period, provider_id, municipality_id, lump_sum_id, kind, amount_cents, dedupe_key, reason,
+         created_at)
+    SELECT :region_id, :period, l.provider_id, l.municipality_id, ls.id, l.kind, l.cents, l.key, '', now()
+    FROM (
+        SELECT p.id AS provider_id, m.ids[1 + (p.id * 7 + g) % cardinality(m.ids)] AS municipality_id,
+               (ARRAY['start_half','result_half','month','pxq'])[1 + (p.id + g) % 4] AS kind,
+               10000 + ((p.id * 7919 + g * 104729) % 250000) AS cents, 'bench:' || p.id || ':' || g AS key
+        FROM (SELECT CAST(:municipality_ids AS int[]) AS ids) AS m, unnest(CAST(:provider_ids AS int[])) AS p(id),
+             generate_series(1, 6 + (p.id * 13) % 35) AS g
+    ) AS l
+    JOIN invoicing_lump_sum ls ON ls.region_id = :region_id AND ls.provider_id = l.provider_id
+         AND ls.municipality_id = l.municipality_id AND ls.year = 1900
     """
 )
 
@@ -48,6 +64,7 @@ async def _prepare(ctx: Context, providers: list[int]) -> tuple[int, int]:
             await s.execute(text("DELETE FROM invoicing_specification WHERE region_id = :r"), {"r": ctx.data.region_id})
             params = {"region_id": ctx.data.region_id, "period": PERIOD,
                       "municipality_ids": ctx.data.municipality_ids, "provider_ids": providers}  # fmt: skip
+            await s.execute(_SOURCES_SQL, params)
             await s.execute(_LEDGER_SQL, params)
             specs = await build_specifications(s, region_id=ctx.data.region_id, period=PERIOD, run_id=None,
                                                now=datetime.now(UTC))  # fmt: skip

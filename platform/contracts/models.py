@@ -327,6 +327,10 @@ class Arrangement(SQLModel, table=True):
     __tablename__ = "contracts_arrangement"
     __table_args__ = (
         UniqueConstraint("region_id", "reference"),
+        # what invoicing's declarations and ledger entries reference in one composite foreign key: the
+        # arrangement, and with it its region, provider and paying municipality (which never change; ADR 0013)
+        UniqueConstraint("id", "region_id", "provider_id", "paying_municipality_id",
+                         name="uq_contracts_arrangement_payee"),
         CheckConstraint(
             "status IN ('proposed','agreed','started','ended','confirmed','disputed','cancelled','rejected')",
             name="status_known",

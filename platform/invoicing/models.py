@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKeyConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from jeugdregio.tables import ts
@@ -17,6 +17,17 @@ DECLARATION_KINDS = ("start", "end", "month", "pxq")
 
 def cents(nullable: bool = False, default: int | None = None) -> Any:
     return Field(default=default, sa_column=Column(BigInteger, nullable=nullable))
+
+
+def arrangement_key() -> ForeignKeyConstraint:
+    """One composite foreign key instead of four (ADR 0013): the arrangement, and that the row's region, provider
+    and municipality are the arrangement's own. PostgreSQL checks a foreign key per row with a query, so one
+    check instead of four is what makes bulk imports and settlement fast; it is also the stronger rule."""
+    return ForeignKeyConstraint(
+        ["arrangement_id", "region_id", "provider_id", "municipality_id"],
+        ["contracts_arrangement.id", "contracts_arrangement.region_id", "contracts_arrangement.provider_id",
+         "contracts_arrangement.paying_municipality_id"],
+    )  # fmt: skip
 
 
 class PaymentPolicy(SQLModel, table=True):
@@ -84,13 +95,14 @@ class Declaration(SQLModel, table=True):
             postgresql_where=text("kind IN ('month','pxq') AND NOT withdrawn"),
         ),
         Index("ix_invoicing_declaration_provider", "region_id", "provider_id", "received_at"),
+        arrangement_key(),  # also checks region, provider and municipality (ADR 0013)
         {"postgresql_with": {"fillfactor": 50}},  # room for the settled and paid versions (HOT), see above
     )
     id: int | None = Field(default=None, primary_key=True)
-    region_id: int = Field(foreign_key="jeugdregio_region.id")
-    provider_id: int = Field(foreign_key="contracts_provider.id")
-    arrangement_id: int = Field(foreign_key="contracts_arrangement.id", index=True)
-    municipality_id: int = Field(foreign_key="jeugdregio_municipality.id")
+    region_id: int  # this and the next three: one composite foreign key to the arrangement (arrangement_key)
+    provider_id: int
+    arrangement_id: int = Field(index=True)
+    municipality_id: int
     kind: str = Field(max_length=10)
     period: date  # start/end: the event date; month/pxq: the first day of the month of care
     units: int | None = None  # P×Q
@@ -105,7 +117,7 @@ class Declaration(SQLModel, table=True):
     checked_at: datetime = ts()
     settled_at: datetime | None = ts(default=None)
     paid_at: datetime | None = ts(default=None)
-    created_by: int | None = Field(default=None, foreign_key="jeugdregio_user.id")
+    created_by: int | None = Field(default=None, foreign_key="jeugdregio_user.id")  # None on a batch's rows: see batch
 
 
 class SettlementRun(SQLModel, table=True):
@@ -148,17 +160,31 @@ class LedgerEntry(SQLModel, table=True):
         Index("ix_invoicing_ledger_provider_period", "region_id", "provider_id", "period"),
         Index("ix_invoicing_ledger_municipality_period", "region_id", "municipality_id", "period"),
         Index("ix_invoicing_ledger_arrangement", "region_id", "arrangement_id"),
-    )
+        # every entry pays for exactly one source, whose composite foreign key also checks the entry's region and
+        # provider (and, but for population budgets, its municipality): ADR 0013
+        CheckConstraint("num_nonnulls(arrangement_id, lump_sum_id, population_budget_id) = 1", name="one_source"),
+        arrangement_key(),
+        ForeignKeyConstraint(
+            ["lump_sum_id", "region_id", "provider_id", "municipality_id"],
+            ["invoicing_lump_sum.id", "invoicing_lump_sum.region_id", "invoicing_lump_sum.provider_id",
+             "invoicing_lump_sum.municipality_id"],
+        ),
+        ForeignKeyConstraint(
+            ["population_budget_id", "region_id", "provider_id"],
+            ["invoicing_population_budget.id", "invoicing_population_budget.region_id",
+             "invoicing_population_budget.provider_id"],
+        ),
+    )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
-    region_id: int = Field(foreign_key="jeugdregio_region.id")
+    region_id: int  # region and provider: checked through the source's composite foreign key (one_source)
     run_id: int | None = Field(default=None, foreign_key="invoicing_settlement_run.id", index=True)
     period: date  # the settlement month the entry belongs to
-    provider_id: int = Field(foreign_key="contracts_provider.id")
+    provider_id: int
     municipality_id: int = Field(foreign_key="jeugdregio_municipality.id")
-    arrangement_id: int | None = Field(default=None, foreign_key="contracts_arrangement.id")
+    arrangement_id: int | None = None
     declaration_id: int | None = Field(default=None, foreign_key="invoicing_declaration.id")
-    lump_sum_id: int | None = Field(default=None, foreign_key="invoicing_lump_sum.id")
-    population_budget_id: int | None = Field(default=None, foreign_key="invoicing_population_budget.id")
+    lump_sum_id: int | None = None
+    population_budget_id: int | None = None
     kind: str = Field(max_length=20)
     amount_cents: int = cents()  # signed: reversals are negative of what they reverse
     dedupe_key: str = Field(max_length=80)  # start:<arr>, result:<arr>, month:<arr>:<yyyy-mm>, ...
@@ -199,6 +225,7 @@ class LumpSum(SQLModel, table=True):
     __tablename__ = "invoicing_lump_sum"
     __table_args__ = (
         UniqueConstraint("region_id", "provider_id", "municipality_id", "year"),
+        UniqueConstraint("id", "region_id", "provider_id", "municipality_id", name="uq_invoicing_lump_sum_payee"),
         CheckConstraint("yearly_cents >= 0", name="amount_not_negative"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -239,6 +266,7 @@ class PopulationBudget(SQLModel, table=True):
     __tablename__ = "invoicing_population_budget"
     __table_args__ = (
         UniqueConstraint("region_id", "provider_id", "year"),
+        UniqueConstraint("id", "region_id", "provider_id", name="uq_invoicing_population_budget_payee"),
         CheckConstraint("cents_per_youth >= 0", name="amount_not_negative"),
     )
     id: int | None = Field(default=None, primary_key=True)

@@ -19,6 +19,7 @@ from invoicing.models import Declaration, LedgerEntry
 from jeugdregio.tables import Membership
 from jeugdregio.users import add_membership, create_user
 from tests.support.factories import PASSWORD, TestRegion
+from tests.support.invoicing_factories import ledger_source
 
 NOW = datetime(2026, 4, 2, 9, 0, tzinfo=UTC)
 _seq = itertools.count(1)
@@ -108,6 +109,8 @@ async def ledger(
     period: date = date(2026, 3, 1), kind: str = "start_half", arrangement_id: int | None = None,
     declaration_id: int | None = None, **extra: Any,
 ) -> int:  # fmt: skip
+    if arrangement_id is None and "lump_sum_id" not in extra and "population_budget_id" not in extra:
+        extra.update(await ledger_source(s, w.region.id, provider_id, municipality_id))
     e = LedgerEntry(
         region_id=w.region.id, period=period, provider_id=provider_id, municipality_id=municipality_id,
         arrangement_id=arrangement_id, declaration_id=declaration_id, kind=kind, amount_cents=amount_cents,

@@ -24,7 +24,7 @@ from quality.services import conversation_pack as pack
 from quality.services import conversations as svc
 from quality.services.indicators import INDICATOR_BY_KEY
 from tests.support.factories import RegionFactory
-from tests.support.invoicing_factories import InvoicingWorld, add_arrangement, build_invoicing
+from tests.support.invoicing_factories import InvoicingWorld, add_arrangement, build_invoicing, ledger_source
 
 NOW = datetime(2026, 5, 10, 8, 0, tzinfo=UTC)  # in 2026-K2
 
@@ -175,9 +175,10 @@ async def _conversation(s: AsyncSession, region_id: int, provider_id: int, label
 
 
 async def _ledger(s: AsyncSession, world: InvoicingWorld, provider_id: int, period: date, cents: int, key: str) -> None:
+    source = await ledger_source(s, world.region.id, provider_id, world.municipality_ids[0])
     await s.execute(insert(LedgerEntry).values(
         region_id=world.region.id, period=period, provider_id=provider_id, municipality_id=world.municipality_ids[0],
-        kind="start_half", amount_cents=cents, dedupe_key=f"test:{key}", created_at=NOW,
+        kind="start_half", amount_cents=cents, dedupe_key=f"test:{key}", created_at=NOW, **source,
     ))  # fmt: skip
 
 

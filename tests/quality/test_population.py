@@ -22,18 +22,20 @@ from invoicing.models import LedgerEntry, PopulationFigure
 from quality.rules import half_years, parse_period
 from quality.services.population import population_figures
 from tests.support.factories import RegionFactory
+from tests.support.invoicing_factories import ledger_source
 from tests.support.quality_factories import QualityWorld, add, build_quality
 
 
 async def _ledger(s: AsyncSession, w: QualityWorld, mid: int, month: date, cents: int, key: str,
                   reverses: int | None = None) -> int:  # fmt: skip
+    source = await ledger_source(s, w.region_id, w.p, mid)
     return int(
         (
             await s.execute(
                 insert(LedgerEntry).values(
                     region_id=w.region_id, period=month, provider_id=w.p, municipality_id=mid,
                     kind="reversal" if reverses else "start_half", amount_cents=cents, dedupe_key=key,
-                    reverses_id=reverses, reason="test" if reverses else "", created_at=datetime.now(UTC),
+                    reverses_id=reverses, reason="test" if reverses else "", created_at=datetime.now(UTC), **source,
                 ).returning(LedgerEntry.id)  # type: ignore[arg-type]
             )
         ).scalar_one()

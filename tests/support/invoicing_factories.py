@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.models import ArrangementType, CareSetting, Intensity
@@ -190,6 +191,18 @@ async def add_lump_sum(s: AsyncSession, world: InvoicingWorld, *, year: int, yea
     return ls.id
 
 
+async def ledger_source(s: AsyncSession, region_id: int, provider_id: int, municipality_id: int) -> dict[str, int]:
+    """A source for a hand-made ledger entry (every entry has exactly one, whose composite foreign key checks its
+    region, provider and municipality: ADR 0013): one zero lump sum per provider and municipality, made once."""
+    t = LumpSum.__table__  # type: ignore[attr-defined]
+    stmt = pg_insert(t).values(region_id=region_id, provider_id=provider_id, municipality_id=municipality_id,
+                               year=1900, yearly_cents=0, description="bron voor testboekingen",
+                               created_at=datetime.now(UTC))  # fmt: skip
+    stmt = stmt.on_conflict_do_update(index_elements=["region_id", "provider_id", "municipality_id", "year"],
+                                      set_={"year": stmt.excluded.year})  # fmt: skip
+    return {"lump_sum_id": int((await s.execute(stmt.returning(t.c.id))).scalar_one())}
+
+
 async def add_population(s: AsyncSession, world: InvoicingWorld, *, year: int, cents_per_youth: int,
                          youths: list[int], weights: list[int] | None = None, weighted: bool = False,
                          provider_id: int | None = None) -> int:  # fmt: skip
@@ -227,9 +240,10 @@ async def add_declaration(
     from invoicing.models import Declaration
 
     now = datetime.now(UTC)
-    values = dict(region_id=world.region.id, provider_id=provider_id or world.provider_id,
-                  arrangement_id=arrangement_id,
-                  municipality_id=municipality_id or world.municipality_ids[0], kind=kind, period=period, units=units,
+    own = (await s.execute(select(Arrangement.provider_id, Arrangement.paying_municipality_id)
+                           .where(Arrangement.id == arrangement_id))).one()  # fmt: skip
+    values = dict(region_id=world.region.id, provider_id=provider_id or own[0], arrangement_id=arrangement_id,
+                  municipality_id=municipality_id or own[1], kind=kind, period=period, units=units,
                   amount_cents=amount_cents, status=status, withdrawn=status == "withdrawn", status_reason="",
                   channel=channel, external_ref="", received_at=now, checked_at=now)  # fmt: skip
     return int((await s.execute(insert(Declaration).values(**values).returning(Declaration.id))).scalar_one())

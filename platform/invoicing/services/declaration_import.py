@@ -285,7 +285,7 @@ SELECT :region_id, :provider_id, c.arr_id, c.paying_municipality_id, c.kind, c.p
             WHEN 'month' THEN 'Maand geaccepteerd: wordt bij de afrekening van deze maand betaald.'
             ELSE c.units || ' eenheden geaccepteerd: wordt bij de afrekening betaald.'
        END,
-       :channel, :batch_id, c.external_ref, :now, :now, :created_by
+       :channel, :batch_id, c.external_ref, :now, :now, NULL  -- who: the batch's created_by
 FROM tmp_decl_checked c
 """
 
@@ -413,8 +413,7 @@ async def import_declarations(
     session.add(batch)
     await session.flush()
     try:
-        await session.execute(text(_INSERT), {**params, "channel": channel, "batch_id": batch.id, "now": now,
-                                              "created_by": actor.user_id})  # fmt: skip
+        await session.execute(text(_INSERT), {**params, "channel": channel, "batch_id": batch.id, "now": now})
     except IntegrityError as exc:  # another upload or request won the race for the same declaration
         if sqlstate(exc) == "23505":
             raise Conflict("Een of meer declaraties in dit bestand zijn intussen al gedeclareerd; er is niets "
