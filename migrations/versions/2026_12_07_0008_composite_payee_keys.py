@@ -6,6 +6,10 @@ ran four lookups per inserted row; and nothing checked that they belonged togeth
 one source (arrangement, lump sum or population budget), and that source's composite key checks the entry's
 region and provider too. The referenced column sets get unique constraints (the id alone already is unique).
 
+The declarations' index on arrangement_id alone becomes (region_id, arrangement_id): the CSV import looks up what is
+already declared per arrangement and region, and with the region only in the provider index, a planner without
+fresh statistics combined that index's whole region range into every lookup (13 s instead of 0.2 s per file).
+
 Revision ID: 0008
 Revises: 0007
 """
@@ -59,9 +63,13 @@ def upgrade() -> None:
         op.create_foreign_key(_fk(table, local[0], referred), table, referred, local, remote)
     op.create_check_constraint(op.f("ck_invoicing_ledger_entry_one_source"), LEDGER,
                                "num_nonnulls(arrangement_id, lump_sum_id, population_budget_id) = 1")  # fmt: skip
+    op.drop_index("ix_invoicing_declaration_arrangement_id", table_name=DECL)
+    op.create_index("ix_invoicing_declaration_arrangement", DECL, ["region_id", "arrangement_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_invoicing_declaration_arrangement", table_name=DECL)
+    op.create_index("ix_invoicing_declaration_arrangement_id", DECL, ["arrangement_id"])
     op.drop_constraint(op.f("ck_invoicing_ledger_entry_one_source"), LEDGER, type_="check")
     for table, referred, (local, _) in COMPOSITE:
         op.drop_constraint(_fk(table, local[0], referred), table, type_="foreignkey")

@@ -1,12 +1,13 @@
 """Bulk CSV upload of declarations (docs/declaration-csv.md): all-or-nothing, every error with row, column and a
 Dutch explanation (the first 1,000 plus the total).
 
-Set-based by design (≥ 100,000 rows/s): Python only checks what needs the raw bytes (encoding, delimiter,
-column count) and prefixes each line with its row number; COPY loads the lines into a temp table; one
-statement types and joins them with the provider's arrangements; one query finds every error (formats, codes,
-dates, tariff, duplicates in the file and against the database, the month cap and the assigned volume); one
-INSERT … SELECT stores a clean file. Start and end lines go through contracts' set-based mark_started_many /
-mark_ended_many."""
+Set-based by design (target ≥ 100,000 rows/s; bench/RESULTS.md has what it does): Python only checks what
+needs the raw bytes (encoding, delimiter, column count) and prefixes each line with its row number; COPY loads
+the lines into a temp table; one statement types and joins them with the provider's arrangements; one query
+finds every error (formats, codes, dates, tariff, duplicates in the file and against the database, the month cap
+and the assigned volume), reading the database only for the file's own arrangements, so its cost follows the
+file and not the table; one INSERT … SELECT stores a clean file. Start and end lines go through contracts'
+set-based mark_started_many / mark_ended_many."""
 
 from __future__ import annotations
 
@@ -134,9 +135,13 @@ WITH x AS (
            coalesce(trim(r.reden_einde), '') AS end_reason, coalesce(trim(r.resultaten), '') AS outcomes,
            left(coalesce(trim(r.eigen_referentie), ''), 40) AS external_ref
     FROM tmp_decl_import r
+    OFFSET 0  -- computed once per row: inlined, every use of x.day or x.kind below would repeat its expression
 )
 SELECT x.*,
        CASE WHEN x.kind IN ('month', 'pxq') THEN CAST(date_trunc('month', x.day) AS date) ELSE x.day END AS period,
+       coalesce(x.kind, '?') AS kind_key,  -- what a duplicate is: one start and one end, one month or P×Q per month
+       CASE WHEN x.kind IN ('month', 'pxq') THEN coalesce(CAST(date_trunc('month', x.day) AS date), DATE '0001-01-01')
+            ELSE DATE '0001-01-01' END AS period_key,
        a.id AS arr_id, a.payment_model, a.status AS arr_status, a.start_date, a.end_date, a.tariff_cents,
        a.max_months, a.assigned_units, a.paying_municipality_id,
        CASE x.kind
@@ -155,117 +160,125 @@ LEFT JOIN contracts_arrangement a ON a.region_id = :region_id AND a.provider_id 
 # every error as 'column\x1fcode\x1fa\x1fb' per row (an array of CASEs: cheap per row; only failing rows are
 # unnested); the Dutch messages are made in Python (_message)
 _ERRORS = """
-WITH w AS (
-    SELECT c.*, coalesce(c.kind, '?') AS kind_key,
-           coalesce(CASE WHEN c.kind IN ('month', 'pxq') THEN c.period END, DATE '0001-01-01') AS period_key
-    FROM tmp_decl_checked c
+WITH existing AS MATERIALIZED (  -- what is already declared for the file's arrangements: index lookups per
+    SELECT d.arrangement_id, d.kind, d.period, d.units  -- arrangement, so the cost follows the file, not the table
+    FROM (SELECT DISTINCT arr_id FROM tmp_decl_checked WHERE arr_id IS NOT NULL) AS f
+    CROSS JOIN LATERAL (
+        SELECT d.arrangement_id, d.kind, d.period, d.units FROM invoicing_declaration d
+        WHERE d.region_id = :region_id AND d.arrangement_id = f.arr_id AND NOT d.withdrawn
+        OFFSET 0  -- stays a lookup per arrangement (pulled up, it becomes a scan of the region's declarations)
+    ) AS d
 ), dup AS (  -- duplicates within the file: a hash aggregate, usually empty
     SELECT reference, kind_key, period_key, min(row_no) AS first_row
-    FROM w GROUP BY reference, kind_key, period_key HAVING count(*) > 1
+    FROM tmp_decl_checked GROUP BY reference, kind_key, period_key HAVING count(*) > 1
 ), ex AS (
-    SELECT d.arrangement_id, d.kind, count(*) AS n, coalesce(sum(d.units), 0) AS units
-    FROM invoicing_declaration d
-    WHERE d.region_id = :region_id AND NOT d.withdrawn
-      AND d.arrangement_id IN (SELECT arr_id FROM tmp_decl_checked WHERE arr_id IS NOT NULL)
-    GROUP BY d.arrangement_id, d.kind
-), cap AS (  -- arrangements whose months (file + database) pass the cap, or whose units pass the volume
-    SELECT c.arr_id, c.kind
+    SELECT arrangement_id, kind, count(*) AS n, coalesce(sum(units), 0) AS units
+    FROM existing GROUP BY arrangement_id, kind
+), per_arrangement AS MATERIALIZED (  -- the file's months and units per capped arrangement
+    SELECT c.arr_id, c.kind, c.max_months, c.assigned_units, count(*) AS n,
+           sum(greatest(coalesce(c.units, 0), 0)) AS units
     FROM tmp_decl_checked c
-    LEFT JOIN ex ON ex.arrangement_id = c.arr_id AND ex.kind = c.kind
-    WHERE c.kind IN ('month', 'pxq') AND c.arr_id IS NOT NULL
-    GROUP BY c.arr_id, c.kind, c.max_months, c.assigned_units, ex.n, ex.units
-    HAVING (c.kind = 'month' AND coalesce(ex.n, 0) + count(*) > c.max_months)
-        OR (c.kind = 'pxq' AND coalesce(ex.units, 0) + sum(greatest(coalesce(c.units, 0), 0)) > c.assigned_units)
+    WHERE c.arr_id IS NOT NULL AND ((c.kind = 'month' AND c.max_months IS NOT NULL)
+                                    OR (c.kind = 'pxq' AND c.assigned_units IS NOT NULL))
+    GROUP BY c.arr_id, c.kind, c.max_months, c.assigned_units
+), cap AS MATERIALIZED (  -- arrangements whose months (file + database) pass the cap, or units the volume
+    SELECT p.arr_id, p.kind, coalesce(ex.n, 0) AS prior_n, coalesce(ex.units, 0) AS prior_units
+    FROM per_arrangement p
+    LEFT JOIN ex ON ex.arrangement_id = p.arr_id AND ex.kind = p.kind
+    WHERE (p.kind = 'month' AND coalesce(ex.n, 0) + p.n > p.max_months)
+       OR (p.kind = 'pxq' AND coalesce(ex.units, 0) + p.units > p.assigned_units)
 ), ranked AS (  -- only for those: which rows pass it (in order of month, then row)
-    SELECT c.row_no, count(*) OVER r AS nth, sum(greatest(coalesce(c.units, 0), 0)) OVER r AS units_cum
+    SELECT c.row_no, cap.prior_n + count(*) OVER r AS months_total,
+           cap.prior_units + sum(greatest(coalesce(c.units, 0), 0)) OVER r AS units_total
     FROM tmp_decl_checked c JOIN cap ON cap.arr_id = c.arr_id AND cap.kind = c.kind
     WINDOW r AS (PARTITION BY c.arr_id, c.kind ORDER BY c.period, c.row_no ROWS UNBOUNDED PRECEDING)
 ), dup_db AS (
     SELECT DISTINCT c.row_no
     FROM tmp_decl_checked c
-    JOIN invoicing_declaration d ON d.region_id = :region_id AND d.arrangement_id = c.arr_id AND d.kind = c.kind
-         AND NOT d.withdrawn AND (c.kind IN ('start', 'end') OR d.period = c.period)
-)
-SELECT x.row_no, e.err, sum(cardinality(x.errs)) OVER () AS total
-FROM (
-    SELECT w.row_no, array_remove(ARRAY[
-        CASE WHEN w.reference = ''
+    JOIN existing d ON d.arrangement_id = c.arr_id AND d.kind = c.kind
+         AND (c.kind IN ('start', 'end') OR d.period = c.period)
+), failing AS MATERIALIZED (  -- only the rows with errors (usually none) are sorted below
+    SELECT x.row_no, x.errs FROM (
+    SELECT c.row_no, array_remove(ARRAY[
+        CASE WHEN c.reference = ''
              THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'ref_empty', NULL, NULL) END,
-        CASE WHEN w.reference <> '' AND w.arr_id IS NULL
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'unknown', w.reference, NULL) END,
-        CASE WHEN w.kind IS NULL
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'soort', 'kind', w.raw_kind, NULL) END,
-        CASE WHEN w.day IS NULL
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'date', w.raw_date, NULL) END,
-        CASE WHEN w.kind IN ('start', 'end') AND w.month_only
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'date_full', w.raw_date, NULL) END,
-        CASE WHEN w.raw_units <> '' AND w.units IS NULL
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'units_format', w.raw_units, NULL) END,
-        CASE WHEN w.units < 0
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'units_negative', w.raw_units, NULL) END,
-        CASE WHEN w.kind = 'pxq' AND w.raw_units = ''
+        CASE WHEN c.reference <> '' AND c.arr_id IS NULL
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'unknown', c.reference, NULL) END,
+        CASE WHEN c.kind IS NULL
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'soort', 'kind', c.raw_kind, NULL) END,
+        CASE WHEN c.day IS NULL
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'date', c.raw_date, NULL) END,
+        CASE WHEN c.kind IN ('start', 'end') AND c.month_only
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'date_full', c.raw_date, NULL) END,
+        CASE WHEN c.raw_units <> '' AND c.units IS NULL
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'units_format', c.raw_units, NULL) END,
+        CASE WHEN c.units < 0
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'units_negative', c.raw_units, NULL) END,
+        CASE WHEN c.kind = 'pxq' AND c.raw_units = ''
              THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'units_missing', NULL, NULL) END,
-        CASE WHEN w.raw_amount <> '' AND w.amount IS NULL
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'bedrag_cent', 'amount_format', w.raw_amount, NULL) END,
-        CASE WHEN w.amount < 0
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'bedrag_cent', 'amount_negative', w.raw_amount, NULL) END,
-        CASE WHEN w.kind = 'end' AND w.end_reason <> ALL(CAST(:reasons AS text[]))
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'reden_einde', 'reason', w.end_reason, NULL) END,
-        CASE WHEN w.kind = 'end' AND w.outcomes = ''
+        CASE WHEN c.raw_amount <> '' AND c.amount IS NULL
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'bedrag_cent', 'amount_format', c.raw_amount, NULL) END,
+        CASE WHEN c.amount < 0
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'bedrag_cent', 'amount_negative', c.raw_amount, NULL) END,
+        CASE WHEN c.kind = 'end' AND c.end_reason <> ALL(CAST(:reasons AS text[]))
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'reden_einde', 'reason', c.end_reason, NULL) END,
+        CASE WHEN c.kind = 'end' AND c.outcomes = ''
              THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'resultaten', 'outcomes_missing', NULL, NULL) END,
-        CASE WHEN w.payment_model NOT IN ('result_50_50', 'monthly', 'pxq')
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'not_declarable', w.reference, NULL) END,
-        CASE WHEN w.kind = 'month' AND w.payment_model IN ('result_50_50', 'pxq')
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'soort', 'not_monthly', w.reference, NULL) END,
-        CASE WHEN w.kind = 'pxq' AND w.payment_model IN ('result_50_50', 'monthly')
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'soort', 'not_pxq', w.reference, NULL) END,
-        CASE WHEN w.kind = 'start' AND w.arr_status <> 'agreed'
-                  AND w.payment_model IN ('result_50_50', 'monthly', 'pxq')
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'start_state', w.reference, w.arr_status) END,
-        CASE WHEN w.kind = 'end' AND w.arr_status <> 'started'
-                  AND w.payment_model IN ('result_50_50', 'monthly', 'pxq')
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'end_state', w.reference, w.arr_status) END,
-        CASE WHEN w.kind IN ('month', 'pxq') AND w.arr_id IS NOT NULL AND w.start_date IS NULL
-                  AND w.payment_model IN ('monthly', 'pxq')
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'not_started', w.reference, NULL) END,
-        CASE WHEN w.kind = 'end' AND w.day < w.start_date
+        CASE WHEN c.payment_model NOT IN ('result_50_50', 'monthly', 'pxq')
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'not_declarable', c.reference, NULL) END,
+        CASE WHEN c.kind = 'month' AND c.payment_model IN ('result_50_50', 'pxq')
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'soort', 'not_monthly', c.reference, NULL) END,
+        CASE WHEN c.kind = 'pxq' AND c.payment_model IN ('result_50_50', 'monthly')
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'soort', 'not_pxq', c.reference, NULL) END,
+        CASE WHEN c.kind = 'start' AND c.arr_status <> 'agreed'
+                  AND c.payment_model IN ('result_50_50', 'monthly', 'pxq')
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'start_state', c.reference, c.arr_status) END,
+        CASE WHEN c.kind = 'end' AND c.arr_status <> 'started'
+                  AND c.payment_model IN ('result_50_50', 'monthly', 'pxq')
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'end_state', c.reference, c.arr_status) END,
+        CASE WHEN c.kind IN ('month', 'pxq') AND c.arr_id IS NOT NULL AND c.start_date IS NULL
+                  AND c.payment_model IN ('monthly', 'pxq')
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'not_started', c.reference, NULL) END,
+        CASE WHEN c.kind = 'end' AND c.day < c.start_date
              THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'end_before_start',
-                         CAST(w.day AS text),
-                         CAST(w.start_date AS text)) END,
-        CASE WHEN w.kind IN ('month', 'pxq')
-                  AND (w.period < date_trunc('month', w.start_date) OR w.period > date_trunc('month', w.end_date))
+                         CAST(c.day AS text),
+                         CAST(c.start_date AS text)) END,
+        CASE WHEN c.kind IN ('month', 'pxq')
+                  AND (c.period < date_trunc('month', c.start_date) OR c.period > date_trunc('month', c.end_date))
              THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'outside',
-                         CAST(w.period AS text),
-                         CAST(w.start_date AS text) || '/' || coalesce(CAST(w.end_date AS text), '')) END,
-        CASE WHEN w.kind IN ('month', 'pxq') AND w.period > :this_month
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'future', CAST(w.period AS text), NULL) END,
-        CASE WHEN dup.first_row < w.row_no
+                         CAST(c.period AS text),
+                         CAST(c.start_date AS text) || '/' || coalesce(CAST(c.end_date AS text), '')) END,
+        CASE WHEN c.kind IN ('month', 'pxq') AND c.period > :this_month
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'future', CAST(c.period AS text), NULL) END,
+        CASE WHEN dup.first_row < c.row_no
              THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'dup_file', CAST(dup.first_row AS text), NULL) END,
         CASE WHEN dup_db.row_no IS NOT NULL
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'dup_db', w.reference, CAST(w.period AS text)) END,
-        CASE WHEN w.kind = 'month' AND w.payment_model = 'monthly' AND coalesce(dup.first_row, w.row_no) = w.row_no
-                  AND coalesce(ex.n, 0) + ranked.nth > w.max_months
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'max_months', CAST(w.max_months AS text), NULL) END,
-        CASE WHEN w.kind = 'pxq' AND w.payment_model = 'pxq' AND w.units >= 0
-                  AND coalesce(ex.units, 0) + ranked.units_cum > w.assigned_units
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'dup_db', c.reference, CAST(c.period AS text)) END,
+        CASE WHEN c.kind = 'month' AND c.payment_model = 'monthly' AND coalesce(dup.first_row, c.row_no) = c.row_no
+                  AND ranked.months_total > c.max_months
+             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'max_months', CAST(c.max_months AS text), NULL) END,
+        CASE WHEN c.kind = 'pxq' AND c.payment_model = 'pxq' AND c.units >= 0
+                  AND ranked.units_total > c.assigned_units
              THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'assigned',
-                         CAST(coalesce(ex.units, 0) + ranked.units_cum AS text),
-                         CAST(w.assigned_units AS text)) END,
-        CASE WHEN w.amount >= 0 AND w.expected IS NOT NULL AND w.amount <> w.expected
-                  AND w.payment_model IN ('result_50_50', 'monthly', 'pxq')
+                         CAST(ranked.units_total AS text),
+                         CAST(c.assigned_units AS text)) END,
+        CASE WHEN c.amount >= 0 AND c.expected IS NOT NULL AND c.amount <> c.expected
+                  AND c.payment_model IN ('result_50_50', 'monthly', 'pxq')
              THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'bedrag_cent', 'amount',
-                         CAST(w.amount AS text),
-                         CAST(w.expected AS text)) END
+                         CAST(c.amount AS text),
+                         CAST(c.expected AS text)) END
     ], NULL) AS errs
-    FROM w
-    LEFT JOIN dup ON dup.reference = w.reference AND dup.kind_key = w.kind_key AND dup.period_key = w.period_key
-    LEFT JOIN ex ON ex.arrangement_id = w.arr_id AND ex.kind = w.kind
-    LEFT JOIN ranked ON ranked.row_no = w.row_no
-    LEFT JOIN dup_db ON dup_db.row_no = w.row_no
-) AS x
-CROSS JOIN LATERAL unnest(x.errs) AS e(err)
-WHERE cardinality(x.errs) > 0
-ORDER BY x.row_no, e.err
+    FROM tmp_decl_checked c
+    LEFT JOIN dup ON dup.reference = c.reference AND dup.kind_key = c.kind_key AND dup.period_key = c.period_key
+    LEFT JOIN ranked ON ranked.row_no = c.row_no
+    LEFT JOIN dup_db ON dup_db.row_no = c.row_no
+    ) AS x
+    WHERE cardinality(x.errs) > 0
+)
+SELECT f.row_no, e.err, sum(cardinality(f.errs)) OVER () AS total
+FROM failing f
+CROSS JOIN LATERAL unnest(f.errs) AS e(err)
+ORDER BY f.row_no, e.err
 LIMIT :limit
 """
 
@@ -383,7 +396,10 @@ async def import_declarations(
                                delimiter=";", columns=["row_no", *COLUMNS])  # fmt: skip
     params = {"region_id": region_id, "provider_id": provider_id}
     await session.execute(text(_CREATE_CHECKED), params)
-    await session.execute(text("ANALYZE tmp_decl_checked"))  # temp tables have no statistics otherwise
+    # temp tables have no statistics otherwise; a small sample of the columns the checks join on will do
+    await session.execute(text("SET LOCAL default_statistics_target = 10"))
+    await session.execute(text("ANALYZE tmp_decl_checked (row_no, reference, kind, period, arr_id, kind_key)"))
+    await session.execute(text("SET LOCAL default_statistics_target TO DEFAULT"))
     found = (await session.execute(text(_ERRORS), {
         **params, "reasons": DECLARABLE_END_REASONS, "this_month": month_start(today(now)), "limit": MAX_REPORTED,
     })).all()  # fmt: skip
