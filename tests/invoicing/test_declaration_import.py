@@ -3,13 +3,22 @@ stores nothing; a clean file is stored whole; encoding, delimiter and column cou
 
 from __future__ import annotations
 
+import csv
+import json
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from invoicing.models import Declaration, DeclarationBatch
-from invoicing.services.declaration_import import HEADER, ImportFailed, import_declarations
+from invoicing.services.declaration_import import (
+    HEADER,
+    ImportFailed,
+    import_declarations,
+    json_lines,
+    prepare_lines,
+)
+from jeugdregio.errors import ValidationFailed
 from tests.support.invoicing_factories import (
     InvoicingWorld,
     add_arrangement,
@@ -179,3 +188,48 @@ async def test_the_month_cap_and_the_assigned_volume_count_the_file_and_the_data
         ]))  # fmt: skip
     assert [(e.row, e.field) for e in exc.value.errors] == [(5, "datum"), (6, "eenheden")]
     assert "maximum van 3 maanden" in exc.value.errors[0].message and "21" in exc.value.errors[1].message
+
+
+# ---- JSON lines → the CSV format ------------------------------------------------------------------------------
+
+
+def _json_rows(body: str) -> tuple[list[list[str]], list[tuple[int | None, str]]]:
+    content, errors = json_lines(body.encode())
+    lines, early = prepare_lines(content, first_row=1)
+    assert not early, early
+    rows = [next(csv.reader([line], delimiter=";")) for line in lines]
+    return rows, [(e.row, e.message) for e in errors]
+
+
+def test_json_lines_keep_their_line_numbers_and_quote_only_what_needs_it() -> None:
+    body = "\n".join([
+        json.dumps({"arrangement_reference": "AR-1", "kind": "month", "date": "2026-01"}),
+        "",
+        json.dumps({"arrangement_reference": "AR-2", "kind": "end", "date": "2026-02-03", "end_reason": "31",
+                    "outcomes": {"1": "behaald", "2": "deels"}, "external_ref": 'a;b "c"\nd'}),
+        json.dumps({"arrangement_reference": "AR-3", "kind": "pxq", "date": "2026-01", "units": 4,
+                    "amount_cents": 6000}),
+        json.dumps({"arrangement_reference": None, "kind": "jaar"}),
+    ])  # fmt: skip
+    rows, errors = _json_rows(body)
+    assert errors == []
+    assert rows == [
+        ["1", "AR-1", "maand", "2026-01", "", "", "", "", ""],
+        ["3", "AR-2", "einde", "2026-02-03", "", "", "31", "1:behaald|2:deels", 'a;b "c" d'],
+        ["4", "AR-3", "pxq", "2026-01", "4", "6000", "", "", ""],
+        ["5", "", "jaar", "", "", "", "", "", ""],  # the import reports these (empty reference, unknown kind)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("bad", ["not json", '{"kind": "month"}, {"kind": "start"}', "null", "[1, 2]", '"text"'])
+def test_a_line_that_is_not_one_json_object_is_reported_at_its_row(bad: str) -> None:
+    good = json.dumps({"arrangement_reference": "AR-1", "kind": "month", "date": "2026-01"})
+    rows, errors = _json_rows("\n".join([good, bad, good]))
+    assert [r[0] for r in rows] == ["1", "3"] and [r[1] for r in rows] == ["AR-1", "AR-1"]
+    assert errors == [(2, "Rij 2: geen geldig JSON-object.")]
+
+
+def test_a_json_body_that_is_not_utf8_is_refused() -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        json_lines(b'{"kind": "m\xe4and"}')
+    assert exc.value.errors[0].field == "body"

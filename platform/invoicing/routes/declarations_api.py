@@ -6,9 +6,6 @@ reaches its own arrangements and declarations (another's is 404)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
@@ -28,7 +25,6 @@ from jeugdregio.web import requires_provider, requires_roles
 TAGS = ["declarations"]
 BODY_LIMIT = 11 * 1024 * 1024
 requires_declaration_reader = requires_roles(*TEAM_ROLES, "municipality", "provider")
-API_KIND_TO_CSV = {"start": "start", "end": "einde", "month": "maand", "pxq": "pxq"}
 
 
 @dataclass
@@ -88,22 +84,6 @@ async def api_declare(db: AsyncSession, principal: Principal, data: DeclarationA
     return (await svc.declaration_detail(db, principal, decl.id)).as_json()
 
 
-def _csv_line(obj: dict[str, Any]) -> str:
-    outcomes = obj.get("outcomes") or {}
-    values = [
-        obj.get("arrangement_reference", ""), API_KIND_TO_CSV.get(str(obj.get("kind", "")), str(obj.get("kind", ""))),
-        obj.get("date", ""), "" if obj.get("units") is None else obj.get("units"),
-        "" if obj.get("amount_cents") is None else obj.get("amount_cents"), obj.get("end_reason", ""),
-        "|".join(f"{k}:{v}" for k, v in outcomes.items()) if isinstance(outcomes, dict) else str(outcomes),
-        obj.get("external_ref", ""),
-    ]  # fmt: skip
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="").writerow(
-        [str(v).replace("\n", " ").replace("\r", " ") for v in values]
-    )
-    return buffer.getvalue()
-
-
 @post("/api/v1/declarations/batch", guards=[requires_provider], tags=TAGS, status_code=201,
       request_max_body_size=BODY_LIMIT)  # fmt: skip
 async def api_declare_batch(request: Request[Any, Any, Any], db: AsyncSession, principal: Principal) -> dict[str, Any]:
@@ -111,28 +91,9 @@ async def api_declare_batch(request: Request[Any, Any, Any], db: AsyncSession, p
     `arrangement_reference`. All or nothing: any error → 422 with every error by line number (`row`), nothing
     stored. 201: the batch id, the number of lines, the count per kind and the total in cents."""
     assert principal.provider_id is not None
-    body = await request.body()
-    lines = [bulk.HEADER]
-    errors: list[FieldError] = []
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValidationFailed.single("body", "De body is geen geldige UTF-8.") from None
-    for number, raw in enumerate(text.split("\n"), start=1):
-        if not raw.strip():
-            lines.append("")  # keep the numbering (blank lines are skipped by the importer)
-            continue
-        try:
-            obj = json.loads(raw)
-            if not isinstance(obj, dict):
-                raise ValueError(raw)
-        except ValueError:
-            errors.append(FieldError("regel", f"Rij {number}: geen geldig JSON-object.", number))
-            lines.append("")
-            continue
-        lines.append(_csv_line(obj))
+    content, errors = bulk.json_lines(await request.body())
     result = await bulk.import_declarations(db, region_id=principal.region_id, provider_id=principal.provider_id,
-                                            content="\n".join(lines).encode(), filename="api-batch", channel="api",
+                                            content=content, filename="api-batch", channel="api",
                                             actor=principal.actor(), now=utcnow(), first_row=1,
                                             errors=errors)  # fmt: skip
     return {"batch_id": result.batch_id, "rows": result.rows, "per_kind": result.per_kind,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -108,6 +109,66 @@ def prepare_lines(content: bytes, first_row: int = 2) -> tuple[list[str], list[F
             continue
         out.append(f"{number};{line}")
     return out, errors
+
+
+API_KIND_TO_CSV = {"start": "start", "end": "einde", "month": "maand", "pxq": "pxq"}
+
+
+def _json_cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _json_csv_line(obj: dict[str, Any]) -> str:
+    """One JSON declaration as a line of the CSV upload format; quoted only where a value needs it."""
+    outcomes = obj.get("outcomes") or {}
+    kind = _json_cell(obj.get("kind"))
+    cells = [
+        _json_cell(obj.get("arrangement_reference")), API_KIND_TO_CSV.get(kind, kind), _json_cell(obj.get("date")),
+        _json_cell(obj.get("units")), _json_cell(obj.get("amount_cents")), _json_cell(obj.get("end_reason")),
+        "|".join(f"{k}:{v}" for k, v in outcomes.items()) if isinstance(outcomes, dict) else str(outcomes),
+        _json_cell(obj.get("external_ref")),
+    ]  # fmt: skip
+    line = ";".join(cells)
+    if line.count(";") == len(COLUMNS) - 1 and '"' not in line and "\n" not in line and "\r" not in line:
+        return line  # no value holds a delimiter, quote or line break: no quoting needed
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="")
+    writer.writerow([c.replace("\n", " ").replace("\r", " ") for c in cells])
+    return buffer.getvalue()
+
+
+def json_lines(body: bytes) -> tuple[bytes, list[FieldError]]:
+    """JSON lines (one declaration object per line) as the CSV upload format, row n = line n, plus the lines that
+    are no JSON object. The whole body is parsed in one go (one array); only if that fails, line by line."""
+    try:
+        text_body = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed.single("body", "De body is geen geldige UTF-8.") from None
+    raws = text_body.split("\n")
+    blank = [not raw.strip() for raw in raws]
+    objects: list[Any] | None = None
+    try:
+        objects = json.loads("[" + ",".join("null" if b else raw for raw, b in zip(raws, blank, strict=True)) + "]")
+    except ValueError:
+        pass
+    if objects is None or len(objects) != len(raws):  # a bad line, or a line holding two values
+        objects = []
+        for raw, b in zip(raws, blank, strict=True):
+            try:
+                objects.append(None if b else json.loads(raw))
+            except ValueError:
+                objects.append(None)
+    lines = [HEADER]
+    errors: list[FieldError] = []
+    for number, (obj, b) in enumerate(zip(objects, blank, strict=True), start=1):
+        if b:
+            lines.append("")  # keeps the numbering; blank lines are skipped by the importer
+        elif isinstance(obj, dict):
+            lines.append(_json_csv_line(obj))
+        else:
+            errors.append(FieldError("regel", f"Rij {number}: geen geldig JSON-object.", number))
+            lines.append("")
+    return "\n".join(lines).encode(), errors
 
 
 _CREATE_RAW = """
