@@ -1,8 +1,9 @@
-"""Invoicing workloads: the CSV declaration import and settlement (a region, and national size).
+"""Invoicing workloads: the declaration import (CSV, JSON lines) and settlement (a region, and national size).
 
 All data is built set-based (INSERT … SELECT over generate_series). Arrangements of the generated "regions" point
-at the bench region's providers, municipalities, plan and types (foreign keys do not check the region; settlement
-only filters on region_id), so a twin region costs one Region row plus its arrangements and declarations.
+at the bench region's providers, municipalities, plan and types (an arrangement's foreign keys do not check that
+these belong to its region; declarations and ledger entries must match their arrangement's region, ADR 0013), so
+a twin region costs one Region row plus its arrangements and declarations.
 
 - "declaration-import": `import_declarations` end to end from the CSV bytes to the committed rows (parse, COPY,
   every check, INSERT … SELECT, commit) for month lines, against the floor: a COPY of the same final rows
