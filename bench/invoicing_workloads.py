@@ -266,8 +266,8 @@ def declaration_import(ctx: Context) -> Row:
 
 @workload(
     "declaration-import-json", "declaration import (JSON lines)",
-    measures="the API's JSON-lines batch end to end from the body: json_lines (one json.loads for the body, each "
-             "object to a CSV line), then import_declarations as for the CSV; the same month lines and rounds.",
+    measures="the API's JSON-lines batch end to end from the body: json_lines (each line parsed and turned into "
+             "a CSV line), then import_declarations as for the CSV; the same month lines and rounds.",
     floor=_IMPORT_FLOOR,
     target=f"≥ {IMPORT_JSON_TARGET:,.0f} rows/s",
 )  # fmt: skip

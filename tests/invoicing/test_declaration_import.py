@@ -221,6 +221,12 @@ def test_json_lines_keep_their_line_numbers_and_quote_only_what_needs_it() -> No
     ]  # fmt: skip
 
 
+def test_objects_spanning_lines_are_refused_line_by_line() -> None:
+    """Joined with commas, these three lines would parse as an array of three objects."""
+    rows, errors = _json_rows('{"arrangement_reference": "AR-1"\n"kind": "month"}\n{"kind": "maand"},{"date": "x"}')
+    assert rows == [] and [row for row, _ in errors] == [1, 2, 3]
+
+
 @pytest.mark.parametrize("bad", ["not json", '{"kind": "month"}, {"kind": "start"}', "null", "[1, 2]", '"text"'])
 def test_a_line_that_is_not_one_json_object_is_reported_at_its_row(bad: str) -> None:
     good = json.dumps({"arrangement_reference": "AR-1", "kind": "month", "date": "2026-01"})

@@ -139,31 +139,24 @@ def _json_csv_line(obj: dict[str, Any]) -> str:
 
 def json_lines(body: bytes) -> tuple[bytes, list[FieldError]]:
     """JSON lines (one declaration object per line) as the CSV upload format, row n = line n, plus the lines that
-    are no JSON object. The whole body is parsed in one go (one array); only if that fails, line by line."""
+    are no JSON object. Each line is parsed on its own: parsing the body as one array would be faster, but would
+    accept a body whose objects span lines (the commas between lines joining them) and number its rows wrongly."""
     try:
         text_body = body.decode("utf-8")
     except UnicodeDecodeError:
         raise ValidationFailed.single("body", "De body is geen geldige UTF-8.") from None
-    raws = text_body.split("\n")
-    blank = [not raw.strip() for raw in raws]
-    objects: list[Any] | None = None
-    try:
-        objects = json.loads("[" + ",".join("null" if b else raw for raw, b in zip(raws, blank, strict=True)) + "]")
-    except ValueError:
-        pass
-    if objects is None or len(objects) != len(raws):  # a bad line, or a line holding two values
-        objects = []
-        for raw, b in zip(raws, blank, strict=True):
-            try:
-                objects.append(None if b else json.loads(raw))
-            except ValueError:
-                objects.append(None)
     lines = [HEADER]
     errors: list[FieldError] = []
-    for number, (obj, b) in enumerate(zip(objects, blank, strict=True), start=1):
-        if b:
+    loads = json.loads
+    for number, raw in enumerate(text_body.split("\n"), start=1):
+        if not raw.strip():
             lines.append("")  # keeps the numbering; blank lines are skipped by the importer
-        elif isinstance(obj, dict):
+            continue
+        try:
+            obj = loads(raw)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict):
             lines.append(_json_csv_line(obj))
         else:
             errors.append(FieldError("regel", f"Rij {number}: geen geldig JSON-object.", number))
