@@ -4,7 +4,9 @@ A declaration referenced its region, provider, arrangement and municipality with
 ran four lookups per inserted row; and nothing checked that they belonged together. Now one key
 (arrangement_id, region_id, provider_id, municipality_id) → the arrangement checks both. A ledger entry has exactly
 one source (arrangement, lump sum or population budget), and that source's composite key checks the entry's
-region and provider too. The referenced column sets get unique constraints (the id alone already is unique).
+region and provider too, and its municipality; a population budget pays every municipality, so its entries carry
+the municipality once more in a generated column with its own key, and the plain municipality key goes. The
+referenced column sets get unique constraints (the id alone already is unique).
 
 The declarations' index on arrangement_id alone becomes (region_id, arrangement_id): the CSV import looks up what is
 already declared per arrangement and region, and with the region only in the provider index, a planner without
@@ -16,6 +18,7 @@ Revises: 0007
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
@@ -37,7 +40,7 @@ SINGLE = [
     (DECL, "arrangement_id", "contracts_arrangement"), (DECL, "municipality_id", "jeugdregio_municipality"),
     (LEDGER, "region_id", "jeugdregio_region"), (LEDGER, "provider_id", "contracts_provider"),
     (LEDGER, "arrangement_id", "contracts_arrangement"), (LEDGER, "lump_sum_id", "invoicing_lump_sum"),
-    (LEDGER, "population_budget_id", "invoicing_population_budget"),
+    (LEDGER, "population_budget_id", "invoicing_population_budget"), (LEDGER, "municipality_id", "jeugdregio_municipality"),
 ]  # fmt: skip
 COMPOSITE = [
     (DECL, "contracts_arrangement", ARRANGEMENT_KEY), (LEDGER, "contracts_arrangement", ARRANGEMENT_KEY),
@@ -63,6 +66,10 @@ def upgrade() -> None:
         op.create_foreign_key(_fk(table, local[0], referred), table, referred, local, remote)
     op.create_check_constraint(op.f("ck_invoicing_ledger_entry_one_source"), LEDGER,
                                "num_nonnulls(arrangement_id, lump_sum_id, population_budget_id) = 1")  # fmt: skip
+    op.add_column(LEDGER, sa.Column("population_municipality_id", sa.Integer(), sa.Computed(
+        "CASE WHEN population_budget_id IS NOT NULL THEN municipality_id END", persisted=True), nullable=True))
+    op.create_foreign_key(_fk(LEDGER, "population_municipality_id", "jeugdregio_municipality"), LEDGER,
+                          "jeugdregio_municipality", ["population_municipality_id"], ["id"])  # fmt: skip
     op.drop_index("ix_invoicing_declaration_arrangement_id", table_name=DECL)
     op.create_index("ix_invoicing_declaration_arrangement", DECL, ["region_id", "arrangement_id"])
 
@@ -70,6 +77,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_invoicing_declaration_arrangement", table_name=DECL)
     op.create_index("ix_invoicing_declaration_arrangement_id", DECL, ["arrangement_id"])
+    op.drop_column(LEDGER, "population_municipality_id")  # and its foreign key
     op.drop_constraint(op.f("ck_invoicing_ledger_entry_one_source"), LEDGER, type_="check")
     for table, referred, (local, _) in COMPOSITE:
         op.drop_constraint(_fk(table, local[0], referred), table, type_="foreignkey")

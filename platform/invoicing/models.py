@@ -7,7 +7,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKeyConstraint, Index, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Computed,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from jeugdregio.tables import ts
@@ -164,7 +175,7 @@ class LedgerEntry(SQLModel, table=True):
         Index("ix_invoicing_ledger_municipality_period", "region_id", "municipality_id", "period"),
         Index("ix_invoicing_ledger_arrangement", "region_id", "arrangement_id"),
         # every entry pays for exactly one source, whose composite foreign key also checks the entry's region and
-        # provider (and, but for population budgets, its municipality): ADR 0013
+        # provider, and its municipality (a population budget pays every municipality: population_municipality_id)
         CheckConstraint("num_nonnulls(arrangement_id, lump_sum_id, population_budget_id) = 1", name="one_source"),
         arrangement_key(),
         ForeignKeyConstraint(
@@ -183,7 +194,12 @@ class LedgerEntry(SQLModel, table=True):
     run_id: int | None = Field(default=None, foreign_key="invoicing_settlement_run.id", index=True)
     period: date  # the settlement month the entry belongs to
     provider_id: int
-    municipality_id: int = Field(foreign_key="jeugdregio_municipality.id")
+    municipality_id: int  # checked by the source's key, or for a population budget by the column below
+    # the municipality again, for population budget entries only, so that only their rows pay for its foreign key
+    # (the other sources' composite keys check the municipality already: ADR 0013)
+    population_municipality_id: int | None = Field(default=None, sa_column=Column(
+        Integer, Computed("CASE WHEN population_budget_id IS NOT NULL THEN municipality_id END", persisted=True),
+        ForeignKey("jeugdregio_municipality.id"), nullable=True))  # fmt: skip
     arrangement_id: int | None = None
     declaration_id: int | None = Field(default=None, foreign_key="invoicing_declaration.id")
     lump_sum_id: int | None = None

@@ -81,11 +81,23 @@ async def test_every_ledger_entry_has_exactly_one_source_that_matches_it(
                    "fk_invoicing_ledger_entry_lump_sum_id_invoicing_lump_sum")  # fmt: skip
     await _refused(session, LedgerEntry, _entry(world, population_budget_id=population, **wrong_provider),
                    "fk_invoicing_ledger_entry_population_budget_id")  # fmt: skip
-    # a population budget pays every municipality: the entry's municipality is checked by its own key
+    await _refused(session, LedgerEntry,
+                   _entry(world, arrangement_id=arrangement, municipality_id=world.municipality_ids[1]),
+                   "fk_invoicing_ledger_entry_arrangement_id_contracts_arrangement")  # fmt: skip
+    # a population budget pays every municipality: its entries' municipality has a key of its own (a generated
+    # column that is empty for the other sources, so that only these rows pay for the lookup)
     await session.execute(insert(LedgerEntry).values(
         **_entry(world, population_budget_id=population, municipality_id=world.municipality_ids[1])))  # fmt: skip
     await _refused(session, LedgerEntry, _entry(world, population_budget_id=population, municipality_id=999_999),
-                   "fk_invoicing_ledger_entry_municipality_id")  # fmt: skip
+                   "fk_invoicing_ledger_entry_population_municipality_id")  # fmt: skip
+    generated = (await session.execute(select(LedgerEntry.population_budget_id, LedgerEntry.municipality_id,
+                                              LedgerEntry.population_municipality_id)
+                                       .where(LedgerEntry.region_id == world.region.id))).all()  # fmt: skip
+    assert sorted(generated, key=lambda r: (r[0] or 0, r[1])) == [
+        (None, world.municipality_ids[0], None), (None, world.municipality_ids[0], None),
+        (population, world.municipality_ids[0], world.municipality_ids[0]),
+        (population, world.municipality_ids[1], world.municipality_ids[1]),
+    ]  # fmt: skip
 
 
 async def test_a_batchs_declarations_leave_the_uploader_to_the_batch(
