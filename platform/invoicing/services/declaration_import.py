@@ -214,8 +214,10 @@ LEFT JOIN contracts_arrangement a ON a.region_id = :region_id AND a.provider_id 
 # every error as 'column\x1fcode\x1fa\x1fb' per row (an array of CASEs: cheap per row; only failing rows are
 # unnested); the Dutch messages are made in Python (_message)
 _ERRORS = """
-WITH existing AS MATERIALIZED (  -- what is already declared for the file's arrangements: index lookups per
-    SELECT d.arrangement_id, d.kind, d.period, d.units  -- arrangement, so the cost follows the file, not the table
+-- what is already declared for the file's arrangements: one index lookup per arrangement, so the cost follows
+-- the file, not the table
+WITH existing AS MATERIALIZED (
+    SELECT d.arrangement_id, d.kind, d.period, d.units
     FROM (SELECT DISTINCT arr_id FROM tmp_decl_checked WHERE arr_id IS NOT NULL) AS f
     CROSS JOIN LATERAL (
         SELECT d.arrangement_id, d.kind, d.period, d.units FROM invoicing_declaration d
@@ -253,79 +255,79 @@ WITH existing AS MATERIALIZED (  -- what is already declared for the file's arra
          AND (c.kind IN ('start', 'end') OR d.period = c.period)
 ), failing AS MATERIALIZED (  -- only the rows with errors (usually none) are sorted below
     SELECT x.row_no, x.errs FROM (
-    SELECT c.row_no, array_remove(ARRAY[
-        CASE WHEN c.reference = ''
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'ref_empty', NULL, NULL) END,
-        CASE WHEN c.reference <> '' AND c.arr_id IS NULL
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'unknown', c.reference, NULL) END,
-        CASE WHEN c.kind IS NULL
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'soort', 'kind', c.raw_kind, NULL) END,
-        CASE WHEN c.day IS NULL
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'date', c.raw_date, NULL) END,
-        CASE WHEN c.kind IN ('start', 'end') AND c.month_only
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'date_full', c.raw_date, NULL) END,
-        CASE WHEN c.raw_units <> '' AND c.units IS NULL
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'units_format', c.raw_units, NULL) END,
-        CASE WHEN c.units < 0
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'units_negative', c.raw_units, NULL) END,
-        CASE WHEN c.kind = 'pxq' AND c.raw_units = ''
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'units_missing', NULL, NULL) END,
-        CASE WHEN c.raw_amount <> '' AND c.amount IS NULL
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'bedrag_cent', 'amount_format', c.raw_amount, NULL) END,
-        CASE WHEN c.amount < 0
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'bedrag_cent', 'amount_negative', c.raw_amount, NULL) END,
-        CASE WHEN c.kind = 'end' AND c.end_reason <> ALL(CAST(:reasons AS text[]))
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'reden_einde', 'reason', c.end_reason, NULL) END,
-        CASE WHEN c.kind = 'end' AND c.outcomes = ''
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'resultaten', 'outcomes_missing', NULL, NULL) END,
-        CASE WHEN c.payment_model NOT IN ('result_50_50', 'monthly', 'pxq')
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'not_declarable', c.reference, NULL) END,
-        CASE WHEN c.kind = 'month' AND c.payment_model IN ('result_50_50', 'pxq')
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'soort', 'not_monthly', c.reference, NULL) END,
-        CASE WHEN c.kind = 'pxq' AND c.payment_model IN ('result_50_50', 'monthly')
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'soort', 'not_pxq', c.reference, NULL) END,
-        CASE WHEN c.kind = 'start' AND c.arr_status <> 'agreed'
-                  AND c.payment_model IN ('result_50_50', 'monthly', 'pxq')
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'start_state', c.reference, c.arr_status) END,
-        CASE WHEN c.kind = 'end' AND c.arr_status <> 'started'
-                  AND c.payment_model IN ('result_50_50', 'monthly', 'pxq')
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'end_state', c.reference, c.arr_status) END,
-        CASE WHEN c.kind IN ('month', 'pxq') AND c.arr_id IS NOT NULL AND c.start_date IS NULL
-                  AND c.payment_model IN ('monthly', 'pxq')
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'not_started', c.reference, NULL) END,
-        CASE WHEN c.kind = 'end' AND c.day < c.start_date
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'end_before_start',
-                         CAST(c.day AS text),
-                         CAST(c.start_date AS text)) END,
-        CASE WHEN c.kind IN ('month', 'pxq')
-                  AND (c.period < date_trunc('month', c.start_date) OR c.period > date_trunc('month', c.end_date))
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'outside',
-                         CAST(c.period AS text),
-                         CAST(c.start_date AS text) || '/' || coalesce(CAST(c.end_date AS text), '')) END,
-        CASE WHEN c.kind IN ('month', 'pxq') AND c.period > :this_month
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'future', CAST(c.period AS text), NULL) END,
-        CASE WHEN dup.first_row < c.row_no
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'dup_file', CAST(dup.first_row AS text), NULL) END,
-        CASE WHEN dup_db.row_no IS NOT NULL
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'dup_db', c.reference, CAST(c.period AS text)) END,
-        CASE WHEN c.kind = 'month' AND c.payment_model = 'monthly' AND coalesce(dup.first_row, c.row_no) = c.row_no
-                  AND ranked.months_total > c.max_months
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'max_months', CAST(c.max_months AS text), NULL) END,
-        CASE WHEN c.kind = 'pxq' AND c.payment_model = 'pxq' AND c.units >= 0
-                  AND ranked.units_total > c.assigned_units
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'assigned',
-                         CAST(ranked.units_total AS text),
-                         CAST(c.assigned_units AS text)) END,
-        CASE WHEN c.amount >= 0 AND c.expected IS NOT NULL AND c.amount <> c.expected
-                  AND c.payment_model IN ('result_50_50', 'monthly', 'pxq')
-             THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'bedrag_cent', 'amount',
-                         CAST(c.amount AS text),
-                         CAST(c.expected AS text)) END
-    ], NULL) AS errs
-    FROM tmp_decl_checked c
-    LEFT JOIN dup ON dup.reference = c.reference AND dup.kind_key = c.kind_key AND dup.period_key = c.period_key
-    LEFT JOIN ranked ON ranked.row_no = c.row_no
-    LEFT JOIN dup_db ON dup_db.row_no = c.row_no
+        SELECT c.row_no, array_remove(ARRAY[
+            CASE WHEN c.reference = ''
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'ref_empty', NULL, NULL) END,
+            CASE WHEN c.reference <> '' AND c.arr_id IS NULL
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'unknown', c.reference, NULL) END,
+            CASE WHEN c.kind IS NULL
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'soort', 'kind', c.raw_kind, NULL) END,
+            CASE WHEN c.day IS NULL
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'date', c.raw_date, NULL) END,
+            CASE WHEN c.kind IN ('start', 'end') AND c.month_only
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'date_full', c.raw_date, NULL) END,
+            CASE WHEN c.raw_units <> '' AND c.units IS NULL
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'units_format', c.raw_units, NULL) END,
+            CASE WHEN c.units < 0
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'units_negative', c.raw_units, NULL) END,
+            CASE WHEN c.kind = 'pxq' AND c.raw_units = ''
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'units_missing', NULL, NULL) END,
+            CASE WHEN c.raw_amount <> '' AND c.amount IS NULL
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'bedrag_cent', 'amount_format', c.raw_amount, NULL) END,
+            CASE WHEN c.amount < 0
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'bedrag_cent', 'amount_negative', c.raw_amount, NULL) END,
+            CASE WHEN c.kind = 'end' AND c.end_reason <> ALL(CAST(:reasons AS text[]))
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'reden_einde', 'reason', c.end_reason, NULL) END,
+            CASE WHEN c.kind = 'end' AND c.outcomes = ''
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'resultaten', 'outcomes_missing', NULL, NULL) END,
+            CASE WHEN c.payment_model NOT IN ('result_50_50', 'monthly', 'pxq')
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'not_declarable', c.reference, NULL) END,
+            CASE WHEN c.kind = 'month' AND c.payment_model IN ('result_50_50', 'pxq')
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'soort', 'not_monthly', c.reference, NULL) END,
+            CASE WHEN c.kind = 'pxq' AND c.payment_model IN ('result_50_50', 'monthly')
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'soort', 'not_pxq', c.reference, NULL) END,
+            CASE WHEN c.kind = 'start' AND c.arr_status <> 'agreed'
+                      AND c.payment_model IN ('result_50_50', 'monthly', 'pxq')
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'start_state', c.reference, c.arr_status) END,
+            CASE WHEN c.kind = 'end' AND c.arr_status <> 'started'
+                      AND c.payment_model IN ('result_50_50', 'monthly', 'pxq')
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'end_state', c.reference, c.arr_status) END,
+            CASE WHEN c.kind IN ('month', 'pxq') AND c.arr_id IS NOT NULL AND c.start_date IS NULL
+                      AND c.payment_model IN ('monthly', 'pxq')
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'not_started', c.reference, NULL) END,
+            CASE WHEN c.kind = 'end' AND c.day < c.start_date
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'end_before_start',
+                             CAST(c.day AS text),
+                             CAST(c.start_date AS text)) END,
+            CASE WHEN c.kind IN ('month', 'pxq')
+                      AND (c.period < date_trunc('month', c.start_date) OR c.period > date_trunc('month', c.end_date))
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'outside',
+                             CAST(c.period AS text),
+                             CAST(c.start_date AS text) || '/' || coalesce(CAST(c.end_date AS text), '')) END,
+            CASE WHEN c.kind IN ('month', 'pxq') AND c.period > :this_month
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'future', CAST(c.period AS text), NULL) END,
+            CASE WHEN dup.first_row < c.row_no
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'dup_file', CAST(dup.first_row AS text), NULL) END,
+            CASE WHEN dup_db.row_no IS NOT NULL
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'referentie', 'dup_db', c.reference, CAST(c.period AS text)) END,
+            CASE WHEN c.kind = 'month' AND c.payment_model = 'monthly' AND coalesce(dup.first_row, c.row_no) = c.row_no
+                      AND ranked.months_total > c.max_months
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'datum', 'max_months', CAST(c.max_months AS text), NULL) END,
+            CASE WHEN c.kind = 'pxq' AND c.payment_model = 'pxq' AND c.units >= 0
+                      AND ranked.units_total > c.assigned_units
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'eenheden', 'assigned',
+                             CAST(ranked.units_total AS text),
+                             CAST(c.assigned_units AS text)) END,
+            CASE WHEN c.amount >= 0 AND c.expected IS NOT NULL AND c.amount <> c.expected
+                      AND c.payment_model IN ('result_50_50', 'monthly', 'pxq')
+                 THEN format(E'%s\x1f%s\x1f%s\x1f%s', 'bedrag_cent', 'amount',
+                             CAST(c.amount AS text),
+                             CAST(c.expected AS text)) END
+        ], NULL) AS errs
+        FROM tmp_decl_checked c
+        LEFT JOIN dup ON dup.reference = c.reference AND dup.kind_key = c.kind_key AND dup.period_key = c.period_key
+        LEFT JOIN ranked ON ranked.row_no = c.row_no
+        LEFT JOIN dup_db ON dup_db.row_no = c.row_no
     ) AS x
     WHERE cardinality(x.errs) > 0
 )
