@@ -138,6 +138,19 @@ async def test_the_first_thousand_errors_and_the_total_are_reported(session, reg
     assert "1500 fouten" in exc.value.message and exc.value.errors[0].row == 2
 
 
+async def test_the_total_counts_each_error_once_when_rows_have_several(session, regions) -> None:
+    world = await build_invoicing(session, await regions.create())
+    two_each = [f"AR-X{i};pxq;2026-01;-2;;;;" for i in range(600)]  # unknown reference and negative units
+    with pytest.raises(ImportFailed) as exc:
+        await _import(session, world, csv_bytes(["AR-Y;maand;2026-01;;;;;", *two_each]))
+    assert exc.value.total == 1 + 1200 and len(exc.value.errors) == 1000
+    assert "1201 fouten" in exc.value.message
+    assert [(e.row, e.field) for e in exc.value.errors[:3]] == [(2, "referentie"), (3, "referentie"), (3, "eenheden")]
+    with pytest.raises(ImportFailed) as small:
+        await _import(session, world, csv_bytes(["AR-Y;maand;2026-01;;;;;", "AR-Z;pxq;2026-01;-2;;;;"]))
+    assert small.value.total == len(small.value.errors) == 3 and "3 fouten" in small.value.message
+
+
 @pytest.mark.parametrize(("content", "field", "fragment"), [
     (b"referentie,soort,datum,eenheden,bedrag_cent,reden_einde,resultaten,eigen_referentie\nA,maand,2026-01,,,,,\n"
 , "bestand", "puntkomma"),

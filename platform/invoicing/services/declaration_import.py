@@ -331,7 +331,7 @@ WITH existing AS MATERIALIZED (
     ) AS x
     WHERE cardinality(x.errs) > 0
 )
-SELECT f.row_no, e.err, sum(cardinality(f.errs)) OVER () AS total
+SELECT f.row_no, e.err, count(*) OVER () AS total  -- every error, counted before the LIMIT
 FROM failing f
 CROSS JOIN LATERAL unnest(f.errs) AS e(err)
 ORDER BY f.row_no, e.err
